@@ -1,0 +1,193 @@
+"""`./lab` commands. Errors the user can fix are printed as one message, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from comparisons.errors import BadParametersError, LabError
+from comparisons.settings import LabSettings
+
+__all__ = ["main"]
+
+
+def _parse_params(items: Sequence[str]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise BadParametersError(f"--param expects KEY=VALUE, got {item!r} (e.g. --param n_rows=200).")
+        try:
+            params[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[key] = raw
+    return params
+
+
+def cmd_setup(settings: LabSettings, args: argparse.Namespace) -> int:
+    from comparisons.stack import environments
+
+    print("Environments (uv, locked)")
+    if args.lock:
+        environments.lock(settings)
+    environments.sync(settings)
+    return 0
+
+
+def cmd_up(settings: LabSettings, args: argparse.Namespace) -> int:
+    from comparisons.stack import environments, native
+
+    print("Environments (uv, locked)")
+    environments.sync(settings, ("airflow", "prefect"))
+    started = time.monotonic()
+    native.up(settings, profile=args.profile)
+    print(f"Stack healthy in {time.monotonic() - started:.0f} s.")
+    return cmd_status(settings, args)
+
+
+def cmd_down(settings: LabSettings, args: argparse.Namespace) -> int:
+    from comparisons.stack import native
+
+    stopped = native.down(settings)
+    print("Stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+    return 0
+
+
+def cmd_status(settings: LabSettings, args: argparse.Namespace) -> int:
+    from comparisons.stack import native
+    from comparisons.stack.secrets import read_env_file
+
+    rows = native.status(settings)
+    width = max(len(r.name) for r in rows)
+    for row in rows:
+        state = "healthy" if row.healthy else ("running, not healthy" if row.running else "stopped")
+        pid = f"pid {row.pid}" if row.pid else ""
+        print(f"{row.name:<{width}}  {state:<21} {pid:<10} {row.url or ''}")
+    user = read_env_file(settings.env_file).get("LAB_ADMIN_USERNAME", "admin")
+    print(f"\nAirflow UI: http://127.0.0.1:8080  (user {user!r}; password: `./lab credentials`)")
+    print("Prefect UI: http://127.0.0.1:4200  (no login)")
+    print(f"Logs: {settings.logs}/")
+    return 0 if all(r.healthy for r in rows) else 1
+
+
+def cmd_credentials(settings: LabSettings, args: argparse.Namespace) -> int:
+    from comparisons.stack.secrets import read_env_file
+
+    values = read_env_file(settings.env_file)
+    if not values:
+        raise LabError(f"{settings.env_file} does not exist yet: `./lab up` creates it.")
+    print(f"Airflow UI  http://127.0.0.1:8080  user {values['LAB_ADMIN_USERNAME']}  "
+          f"password {values['LAB_ADMIN_PASSWORD']}")
+    return 0
+
+
+def cmd_pairs(settings: LabSettings, args: argparse.Namespace) -> int:
+    from comparisons.pairs import discover, unpaired
+
+    for pair in discover(settings):
+        print(f"{pair.name:<24} {pair.summary}")
+    for folder, names in unpaired(settings).items():
+        for name in names:
+            print(f"warning: {folder}/{name}.py has no twin; it is not part of any pair", file=sys.stderr)
+    return 0
+
+
+def cmd_run(settings: LabSettings, args: argparse.Namespace) -> int:
+    from comparisons.pairs import resolve
+    from comparisons.runner import run_pairs
+
+    pairs = resolve(settings, args.pairs)
+    comparisons = run_pairs(settings, pairs, _parse_params(args.param), repeat=args.repeat,
+                            timeout=args.timeout)
+    failed = [c for c in comparisons if c.status != "equal"]
+    return 1 if failed else 0
+
+
+def cmd_report(settings: LabSettings, args: argparse.Namespace) -> int:
+    from comparisons.report.build import build_report
+    from comparisons.runner import collect_ui_runs
+
+    if not args.no_ui:
+        collect_ui_runs(settings)
+    html, markdown = build_report(settings)
+    print(f"Report: {html}\n        {markdown}")
+    return 0
+
+
+def cmd_all(settings: LabSettings, args: argparse.Namespace) -> int:
+    """The main job: environments, stack, every pair on both sides, report."""
+    from comparisons.pairs import resolve
+    from comparisons.report.build import build_report
+    from comparisons.runner import run_pairs
+    from comparisons.stack import environments, native
+
+    print("Environments (uv, locked)")
+    environments.sync(settings, ("airflow", "prefect"))
+    native.up(settings, profile=args.profile)
+    comparisons = run_pairs(settings, resolve(settings, []), {}, repeat=args.repeat, timeout=args.timeout)
+    html, markdown = build_report(settings)
+    print(f"\nReport: {html}\n        {markdown}")
+    print("The stack is still up: open the UIs (`./lab status`), or stop it with `./lab down`.")
+    return 0 if all(c.status == "equal" for c in comparisons) else 1
+
+
+def cmd_test(settings: LabSettings, args: argparse.Namespace) -> int:
+    import subprocess
+
+    from comparisons.stack import environments
+
+    environments.sync(settings, ("airflow", "prefect"))
+    argv = [sys.executable, "-m", "pytest", *args.pytest_args]
+    return subprocess.run(argv, cwd=settings.root, check=False).returncode
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="./lab", description="Airflow 3 vs Prefect 3, side by side.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add("all", cmd_all, "main job: set up, start the stack, run every pair on both, write the report")
+    p.add_argument("--repeat", type=int, default=3, help="runs per pair and side (default 3)")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for one run")
+    p.add_argument("--profile", choices=("tuned", "stock"), default="tuned")
+    p = add("setup", cmd_setup, "create or sync the three locked environments")
+    p.add_argument("--lock", action="store_true", help="re-resolve requirements/*.in into the locks first")
+    p = add("up", cmd_up, "start PostgreSQL, Airflow and Prefect as local processes")
+    p.add_argument("--profile", choices=("tuned", "stock"), default="tuned",
+                   help="lab-tuned settings (default) or the vendors' stock defaults")
+    add("down", cmd_down, "stop every process the lab started, and nothing else")
+    add("status", cmd_status, "each service, its health and URL")
+    add("credentials", cmd_credentials, "print the Airflow UI login from .env")
+    add("pairs", cmd_pairs, "list the pipeline pairs")
+    p = add("run", cmd_run, "run pairs on both orchestrators over REST and compare their outputs")
+    p.add_argument("pairs", nargs="*", metavar="PAIR", help="pair names (default: all)")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="pipeline parameter, JSON value (repeatable)")
+    p.add_argument("--repeat", type=int, default=1, help="runs per pair and side")
+    p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for one run")
+    p = add("report", cmd_report, "write the HTML and Markdown report from the stored results")
+    p.add_argument("--no-ui", action="store_true", help="do not look for runs started from the UIs")
+    p = add("test", cmd_test, "run the test suite (arguments go to pytest)")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = LabSettings.from_environment()
+    try:
+        return int(args.handler(settings, args))
+    except LabError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted; results written so far are kept.", file=sys.stderr)
+        return 130

@@ -1,0 +1,146 @@
+"""Airflow 3 over its public REST API (`/api/v2`), authenticated with a JWT from `/auth/token`."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from comparisons.clients.base import request_with_retries
+from comparisons.errors import AuthError, LabError, UnknownPairError
+from comparisons.records import RunRecord, TaskRecord, parse_time
+
+__all__ = ["AirflowClient"]
+
+TERMINAL = {"success": "success", "failed": "failed"}
+HARNESS_PREFIX = "lab__"
+
+
+class AirflowClient:
+    name = "airflow"
+
+    def __init__(self, base_url: str, username: str, password: str, *,
+                 transport: httpx.BaseTransport | None = None, poll_interval: float = 0.5) -> None:
+        self._http = httpx.Client(base_url=base_url, timeout=30, transport=transport)
+        self._username = username
+        self._password = password
+        self._token: str | None = None
+        self.poll_interval = poll_interval
+
+    def _authenticate(self) -> None:
+        response = request_with_retries(
+            self._http, "POST", "/auth/token", service="Airflow api-server", start_command="./lab up",
+            json={"username": self._username, "password": self._password})
+        if response.status_code in (401, 403):
+            raise AuthError(
+                f"Airflow refused the login of user {self._username!r}. The lab reads the credentials "
+                f"from .env (LAB_ADMIN_USERNAME, LAB_ADMIN_PASSWORD); if you changed them, restart with "
+                f"`./lab down && ./lab up`.")
+        response.raise_for_status()
+        self._token = response.json()["access_token"]
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        if self._token is None:
+            self._authenticate()
+        extra_headers = kwargs.pop("headers", {})
+        for _ in range(2):
+            response = request_with_retries(
+                self._http, method, path, service="Airflow api-server", start_command="./lab up",
+                headers={"Authorization": f"Bearer {self._token}", **extra_headers}, **kwargs)
+            if response.status_code != 401:
+                return response
+            self._authenticate()  # token expired
+        raise AuthError("Airflow rejected a fresh token; check that every Airflow service shares the JWT secret.")
+
+    def _json(self, method: str, path: str, pair: str, **kwargs: Any) -> Any:
+        response = self._call(method, path, **kwargs)
+        if response.status_code == 404:
+            raise UnknownPairError(
+                f"Airflow has no DAG {pair!r} yet. Is airflow_dags/{pair}.py there and free of import "
+                f"errors? See Airflow's UI (Dags > import errors) or .lab/logs/airflow-dag-processor.log.")
+        if response.status_code >= 400:
+            raise LabError(f"Airflow answered {response.status_code} to {method} {path}: {response.text[:500]}")
+        return response.json()
+
+    def version(self) -> str:
+        return str(self._json("GET", "/api/v2/version", "")["version"])
+
+    def wait_for_dag(self, pair: str, *, timeout: float = 60.0) -> None:
+        """Wait until the dag-processor has parsed the pair's file (new files take a refresh interval)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            response = self._call("GET", f"/api/v2/dags/{pair}")
+            if response.status_code == 200:
+                return
+            if time.monotonic() > deadline:
+                self._json("GET", f"/api/v2/dags/{pair}", pair)  # raises the explanatory error
+            time.sleep(1.0)
+
+    def parameters(self, pair: str) -> dict[str, Any]:
+        details = self._json("GET", f"/api/v2/dags/{pair}/details", pair)
+        return {name: spec.get("value") for name, spec in (details.get("params") or {}).items()}
+
+    def parameter_schema(self, pair: str) -> dict[str, Any]:
+        details = self._json("GET", f"/api/v2/dags/{pair}/details", pair)
+        return {name: spec.get("schema", {}) for name, spec in (details.get("params") or {}).items()}
+
+    def trigger(self, pair: str, parameters: Mapping[str, Any]) -> str:
+        self.wait_for_dag(pair)
+        self._json("PATCH", f"/api/v2/dags/{pair}", pair, json={"is_paused": False})
+        run_id = f"{HARNESS_PREFIX}{uuid.uuid4().hex[:12]}"
+        body = {"dag_run_id": run_id, "logical_date": None, "conf": dict(parameters)}
+        return str(self._json("POST", f"/api/v2/dags/{pair}/dagRuns", pair, json=body)["dag_run_id"])
+
+    def describe(self, pair: str, run_id: str) -> RunRecord:
+        run = self._json("GET", f"/api/v2/dags/{pair}/dagRuns/{run_id}", pair)
+        instances = self._json(
+            "GET", f"/api/v2/dags/{pair}/dagRuns/{run_id}/taskInstances", pair, params={"limit": 1000})
+        tasks = tuple(sorted(
+            (TaskRecord(name=ti["task_id"], state=str(ti["state"]), start=parse_time(ti["start_date"]),
+                        end=parse_time(ti["end_date"]), tries=int(ti.get("try_number") or 1),
+                        map_index=int(ti.get("map_index", -1)))
+             for ti in instances["task_instances"]),
+            key=lambda t: (t.start is None, t.start or 0, t.name, t.map_index)))
+        raw = str(run["state"])
+        return RunRecord(
+            orchestrator=self.name, version=self.version(), pair=pair, run_id=run_id,
+            state=TERMINAL.get(raw, "queued" if raw == "queued" else "running"), raw_state=raw,
+            created=parse_time(run.get("queued_at") or run.get("run_after")),
+            start=parse_time(run.get("start_date")), end=parse_time(run.get("end_date")),
+            tasks=tasks, parameters=dict(run.get("conf") or {}),
+            started_from="harness" if run_id.startswith(HARNESS_PREFIX) else "ui",
+            url=f"{self._http.base_url}/dags/{pair}/runs/{run_id}")
+
+    def wait(self, pair: str, run_id: str, *, timeout: float) -> RunRecord:
+        deadline = time.monotonic() + timeout
+        while True:
+            record = self.describe(pair, run_id)
+            if record.raw_state in TERMINAL:
+                return record
+            if time.monotonic() > deadline:
+                raise LabError(
+                    f"Airflow run {pair}/{run_id} was still {record.raw_state} after {timeout:.0f} s. "
+                    f"Is the scheduler up (`./lab status`)? See .lab/logs/airflow-scheduler.log.")
+            time.sleep(self.poll_interval)
+
+    def latest_ui_run(self, pair: str) -> str | None:
+        runs = self._json("GET", f"/api/v2/dags/{pair}/dagRuns", pair,
+                          params={"order_by": "-run_after", "limit": 50})["dag_runs"]
+        for run in runs:
+            if not run["dag_run_id"].startswith(HARNESS_PREFIX) and run["state"] in TERMINAL:
+                return str(run["dag_run_id"])
+        return None
+
+    def failure_excerpt(self, record: RunRecord) -> str:
+        failed = [t for t in record.tasks if t.state in ("failed", "upstream_failed")]
+        if not failed:
+            return ""
+        task = failed[0]
+        response = self._call(
+            "GET", f"/api/v2/dags/{record.pair}/dagRuns/{record.run_id}/taskInstances/{task.name}/logs/{task.tries}",
+            params={"full_content": "true"}, headers={"Accept": "text/plain"})
+        lines = [line for line in response.text.splitlines() if line.strip()]
+        return f"task {task.name} failed; last log lines:\n" + "\n".join(lines[-12:])

@@ -1,0 +1,135 @@
+"""Prefect 3 over its REST API (`/api`): deployments are named `<pair>/<pair>`."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from comparisons.clients.base import request_with_retries
+from comparisons.errors import LabError, UnknownPairError
+from comparisons.records import RunRecord, TaskRecord, parse_time
+
+__all__ = ["PrefectClient"]
+
+TERMINAL = {"COMPLETED": "success", "FAILED": "failed", "CRASHED": "failed", "CANCELLED": "failed"}
+HARNESS_TAG = "lab-harness"
+SETTLE_TIMEOUT_S = 15.0
+
+
+def _task_name(run_name: str) -> str:
+    """Prefect names task runs `<task>-<3 hex digits>`; the task's own name is the comparable part."""
+    match = re.fullmatch(r"(.+)-[0-9a-f]{3}", run_name)
+    return match.group(1) if match else run_name
+
+
+class PrefectClient:
+    name = "prefect"
+
+    def __init__(self, base_url: str, *, transport: httpx.BaseTransport | None = None,
+                 poll_interval: float = 0.5) -> None:
+        self._http = httpx.Client(base_url=base_url, timeout=30, transport=transport)
+        self._deployments: dict[str, dict[str, Any]] = {}
+        self.poll_interval = poll_interval
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return request_with_retries(
+            self._http, method, path, service="Prefect server", start_command="./lab up", **kwargs)
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._call(method, path, **kwargs)
+        if response.status_code >= 400:
+            raise LabError(f"Prefect answered {response.status_code} to {method} {path}: {response.text[:500]}")
+        return response.json()
+
+    def version(self) -> str:
+        return str(self._json("GET", "/admin/version"))
+
+    def deployment(self, pair: str) -> dict[str, Any]:
+        if pair not in self._deployments:
+            response = self._call("GET", f"/deployments/name/{pair}/{pair}")
+            if response.status_code == 404:
+                raise UnknownPairError(
+                    f"Prefect has no deployment {pair}/{pair}. Is prefect_flows/{pair}.py there? "
+                    f"Register it with `./lab deploy` (or `./lab up`); see .lab/logs/prefect-deploy.log.")
+            response.raise_for_status()
+            self._deployments[pair] = response.json()
+        return self._deployments[pair]
+
+    def parameters(self, pair: str) -> dict[str, Any]:
+        schema = self.deployment(pair).get("parameter_openapi_schema") or {}
+        return {name: spec.get("default") for name, spec in (schema.get("properties") or {}).items()}
+
+    def parameter_schema(self, pair: str) -> dict[str, Any]:
+        schema = self.deployment(pair).get("parameter_openapi_schema") or {}
+        return dict(schema.get("properties") or {})
+
+    def trigger(self, pair: str, parameters: Mapping[str, Any]) -> str:
+        deployment_id = self.deployment(pair)["id"]
+        run = self._json("POST", f"/deployments/{deployment_id}/create_flow_run",
+                         json={"parameters": dict(parameters), "tags": [HARNESS_TAG]})
+        return str(run["id"])
+
+    def _task_runs(self, run_id: str) -> list[dict[str, Any]]:
+        return list(self._json("POST", "/task_runs/filter", json={
+            "flow_runs": {"id": {"any_": [run_id]}}, "sort": "EXPECTED_START_TIME_ASC", "limit": 200}))
+
+    def describe(self, pair: str, run_id: str) -> RunRecord:
+        run = self._json("GET", f"/flow_runs/{run_id}")
+        tasks = tuple(
+            TaskRecord(name=_task_name(tr["name"]),
+                       state=str(tr["state_type"]).lower(), start=parse_time(tr.get("start_time")),
+                       end=parse_time(tr.get("end_time")), tries=int(tr.get("run_count") or 1))
+            for tr in self._task_runs(run_id))
+        raw = str(run["state_type"])
+        return RunRecord(
+            orchestrator=self.name, version=self.version(), pair=pair, run_id=run_id,
+            state=TERMINAL.get(raw, "queued" if raw in ("SCHEDULED", "PENDING") else "running"),  # type: ignore[arg-type]
+            raw_state=raw, created=parse_time(run.get("created")),
+            start=parse_time(run.get("start_time")), end=parse_time(run.get("end_time")),
+            tasks=tasks, parameters=dict(run.get("parameters") or {}),
+            started_from="harness" if HARNESS_TAG in (run.get("tags") or []) else "ui",
+            url=f"{str(self._http.base_url).removesuffix('/api/')}/runs/flow-run/{run_id}")
+
+    def wait(self, pair: str, run_id: str, *, timeout: float) -> RunRecord:
+        deadline = time.monotonic() + timeout
+        while True:
+            record = self.describe(pair, run_id)
+            if record.raw_state in TERMINAL:
+                break
+            if time.monotonic() > deadline:
+                raise LabError(
+                    f"Prefect run {pair}/{run_id} was still {record.raw_state} after {timeout:.0f} s. "
+                    f"Is the worker up (`./lab status`)? See .lab/logs/prefect-worker.log.")
+            time.sleep(self.poll_interval)
+        # Task-run records are written asynchronously: a COMPLETED flow can still show tasks
+        # without an end time for a moment. Wait until they settle.
+        settle_deadline = time.monotonic() + SETTLE_TIMEOUT_S
+        while any(t.end is None for t in record.tasks) and time.monotonic() < settle_deadline:
+            time.sleep(self.poll_interval)
+            record = self.describe(pair, run_id)
+        return record
+
+    def latest_ui_run(self, pair: str) -> str | None:
+        deployment_id = self.deployment(pair)["id"]
+        runs = self._json("POST", "/flow_runs/filter", json={
+            "deployments": {"id": {"any_": [deployment_id]}},
+            "flow_runs": {"state": {"type": {"any_": list(TERMINAL)}}},
+            "sort": "EXPECTED_START_TIME_DESC", "limit": 50})
+        for run in runs:
+            if HARNESS_TAG not in (run.get("tags") or []):
+                return str(run["id"])
+        return None
+
+    def failure_excerpt(self, record: RunRecord) -> str:
+        logs = self._json("POST", "/logs/filter", json={
+            "logs": {"flow_run_id": {"any_": [record.run_id]}, "level": {"ge_": 30}},
+            "sort": "TIMESTAMP_ASC", "limit": 50})
+        lines = [entry["message"] for entry in logs]
+        text = "\n".join(lines[-6:])
+        if "Process exited with status code" in text or not text:
+            text += "\n(the cause is in the worker's log: .lab/logs/prefect-worker.log)"
+        return text.strip()

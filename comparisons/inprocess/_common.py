@@ -1,0 +1,73 @@
+"""Helpers both runners share: argument parsing and the one-JSON-line result protocol.
+
+Standard library only: this module runs inside each orchestrator's venv.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def parse_args(orchestrator: str, argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse `PAIR [--param key=value ...]`; values are JSON when they parse, else strings."""
+    parser = argparse.ArgumentParser(
+        prog=f"python -m comparisons.inprocess.{orchestrator}_run",
+        description=f"Run one lab pipeline in-process on {orchestrator}; "
+        "the last stdout line is the outcome as JSON.",
+    )
+    parser.add_argument("pair", help="pipeline pair name, e.g. etl_basic")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="pipeline parameter; VALUE is parsed as JSON (so 100 is an int), else kept as a string",
+    )
+    args = parser.parse_args(argv)
+    params: dict[str, Any] = {}
+    for item in args.param:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            parser.error(f"--param expects KEY=VALUE, got {item!r}")
+        try:
+            params[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[key] = raw
+    args.params = params
+    return args
+
+
+def pipeline_file(folder: str, pair: str) -> Path:
+    """Path of the pair's pipeline file, or FileNotFoundError listing the known pairs."""
+    path = REPO_ROOT / folder / f"{pair}.py"
+    if not path.is_file():
+        known = sorted(p.stem for p in (REPO_ROOT / folder).glob("*.py") if not p.stem.startswith("_"))
+        raise FileNotFoundError(f"no pipeline {path}; known pairs in {folder}/: {known}")
+    return path
+
+
+def claim_stdout() -> int:
+    """Point fd 1 at stderr and return a private copy of the real stdout.
+
+    Orchestrator and task logs then all land on stderr, and the result written
+    to the returned fd is the only (hence the last) line on stdout.
+    """
+    sys.stdout.flush()
+    real_stdout = os.dup(1)
+    os.dup2(2, 1)
+    return real_stdout
+
+
+def emit(fd: int, result: dict[str, Any]) -> None:
+    """Write the result as one JSON line on the real stdout."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.write(fd, (json.dumps(result, sort_keys=True) + "\n").encode())
+    os.close(fd)

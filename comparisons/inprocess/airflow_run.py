@@ -1,0 +1,117 @@
+"""Run one lab DAG in-process with Airflow's `dag.test()`; last stdout line is the outcome as JSON.
+
+Usage, from the repo root with Airflow's venv::
+
+    PYTHONPATH=. LAB_WAREHOUSE_DSN=postgresql://... \
+        .lab/venvs/airflow/bin/python -m comparisons.inprocess.airflow_run etl_basic --param n_rows=100
+
+Prints ``{"pair", "orchestrator", "state": "success"|"failed", "tasks": {task_id: state},
+"error": str|null}`` and exits 0 on success, 1 otherwise. Everything else (Airflow's
+and the tasks' logs) goes to stderr.
+
+Environment:
+
+* ``LAB_WAREHOUSE_DSN`` (required): read by the pipeline's load task.
+* ``PYTHONPATH`` must hold the repo root, so DAG files can import ``shared_logic``.
+* ``AIRFLOW_HOME`` (optional): unset, the runner makes a throw-away home in a temp
+  dir and deletes it afterwards. Either way it defaults, unless already set,
+  ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=sqlite:///$AIRFLOW_HOME/airflow.db``,
+  ``AIRFLOW__CORE__LOAD_EXAMPLES=False`` and
+  ``AIRFLOW__CORE__DAGS_FOLDER=<repo>/airflow_dags``.
+
+`dag.test()` needs a metadata DB. The cheapest correct one is sqlite, created
+in-process here with ``airflow.utils.db.initdb()`` when it has no tables yet
+(about 3 s, against about 8 s for a separate ``airflow db migrate``, which pays
+Airflow's import time a second time). A caller that migrated the DB already
+just sets ``AIRFLOW_HOME`` (and the connection) and the runner reuses it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Any
+
+from comparisons.inprocess._common import REPO_ROOT, claim_stdout, emit, parse_args, pipeline_file
+
+ORCHESTRATOR = "airflow"
+
+
+def _configure_environment() -> Path | None:
+    """Set Airflow's env defaults before Airflow is imported; returns a temp home to delete."""
+    temp_home = None
+    if not os.environ.get("AIRFLOW_HOME"):
+        temp_home = Path(tempfile.mkdtemp(prefix="lab-airflow-inprocess-"))
+        os.environ["AIRFLOW_HOME"] = str(temp_home)
+    home = Path(os.environ["AIRFLOW_HOME"])
+    os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home / 'airflow.db'}")
+    os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO_ROOT / "airflow_dags"))
+    return temp_home
+
+
+def _ensure_metadata_db() -> None:
+    """Create the metadata schema when the DB is empty; a migrated DB is left alone."""
+    from sqlalchemy import inspect
+
+    from airflow import settings
+    from airflow.utils.db import initdb
+
+    if not inspect(settings.engine).has_table("alembic_version"):
+        initdb()
+
+
+def _state_name(state: object) -> str:
+    """'success' from TaskInstanceState.SUCCESS or 'success' alike (the ORM returns either)."""
+    return str(getattr(state, "value", state))
+
+
+def run(pair: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Parse the pair's DAG file like the DAG processor does, then run it once with `params`."""
+    path = pipeline_file("airflow_dags", pair)
+    _ensure_metadata_db()
+
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.utils.session import create_session
+
+    bag = DagBag(dag_folder=path)
+    if bag.import_errors:
+        raise RuntimeError(f"{path} failed to import: {bag.import_errors}")
+    dag = bag.dags.get(pair)
+    if dag is None:
+        raise LookupError(f"{path} defines no DAG with id {pair!r} (found {sorted(bag.dags)})")
+
+    dag_run = dag.test(run_conf=params)
+    with create_session() as session:
+        tis = dag_run.get_task_instances(session=session)
+        tasks = {ti.task_id: _state_name(ti.state) for ti in tis}
+    state = _state_name(dag_run.state)
+    error = None
+    if state != "success":
+        failed = sorted(t for t, s in tasks.items() if s != "success")
+        error = f"dag run ended {state}; tasks not successful: {failed} (task logs on stderr)"
+    return {"state": "success" if state == "success" else "failed", "tasks": tasks, "error": error}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(ORCHESTRATOR, argv)
+    result: dict[str, Any] = {"pair": args.pair, "orchestrator": ORCHESTRATOR}
+    stdout = claim_stdout()
+    temp_home = _configure_environment()
+    try:
+        result |= run(args.pair, args.params)
+    except Exception as exc:  # any failure becomes the JSON outcome, with the traceback on stderr
+        traceback.print_exc()
+        result |= {"state": "failed", "tasks": {}, "error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        if temp_home is not None:
+            shutil.rmtree(temp_home, ignore_errors=True)
+    emit(stdout, result)
+    return 0 if result["state"] == "success" else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,183 @@
+"""Build `reports/report.html` and `reports/report.md` from the results folder alone.
+
+A pure function of stored comparisons and the pipeline files: it never talks to a server, so a
+report can be rebuilt anywhere from a copy of `results/`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
+from comparisons.metrics import METRICS, Summary, summarise
+from comparisons.pairs import discover
+from comparisons.report.plots import breakdown_plot, latency_plot
+from comparisons.results import Comparison, load_all
+from comparisons.settings import SIDES, LabSettings
+
+__all__ = ["build_report"]
+
+BREAKDOWN = ("pickup", "first_task_wait", "in_tasks", "gaps", "tail")
+
+
+@dataclass(frozen=True)
+class PairResults:
+    name: str
+    comparisons: list[tuple[Path, Comparison]]
+
+    @property
+    def counted(self) -> list[Comparison]:
+        """Comparisons whose timings count: both sides succeeded and the outputs matched."""
+        return [c for _, c in self.comparisons if c.status == "equal"]
+
+    def summary(self, side: str, metric: str) -> Summary | None:
+        compute = next(m.compute for m in METRICS if m.name == metric)
+        return summarise([compute(c.runs[side]) for c in self.counted if side in c.runs])
+
+
+def _group(settings: LabSettings) -> tuple[list[PairResults], list[tuple[Path, str]]]:
+    loaded, broken = load_all(settings.results)
+    grouped: dict[str, list[tuple[Path, Comparison]]] = defaultdict(list)
+    for path, comparison in loaded:
+        grouped[comparison.pair].append((path, comparison))
+    return [PairResults(name, items) for name, items in sorted(grouped.items())], broken
+
+
+def _conditions(pairs: list[PairResults]) -> dict[str, str]:
+    comparisons = [c for p in pairs for _, c in p.comparisons]
+    hosts = {f"{c.host.get('cpu_model', '?')}, {c.host.get('cpus', '?')} cores, "
+             f"{c.host.get('memory_gib', '?')} GiB, {c.host.get('os', '?')}" for c in comparisons}
+    versions = {f"{name} {run.version}" for c in comparisons for name, run in c.runs.items()}
+    return {
+        "machine": "; ".join(sorted(hosts)) or "—",
+        "versions": ", ".join(sorted(versions)) or "—",
+        "profiles": ", ".join(sorted({c.profile for c in comparisons})) or "—",
+        "comparisons": str(len(comparisons)),
+        "commits": ", ".join(sorted({c.git_commit for c in comparisons})) or "—",
+        "mode": "native processes (one side run after the other, never both at once)",
+    }
+
+
+def _fmt(summary: Summary | None) -> str:
+    return summary.short() if summary else "—"
+
+
+def _markdown(pairs: list[PairResults], conditions: dict[str, str], generated: str) -> str:
+    lines = [
+        "# Airflow 3 vs Prefect 3 — lab report", "",
+        f"Generated {generated} from {conditions['comparisons']} stored comparisons.", "",
+        f"- Machine: {conditions['machine']}", f"- Versions: {conditions['versions']}",
+        f"- Profile: {conditions['profiles']}; {conditions['mode']}", "",
+        "Timings are medians [min–max] over the comparisons whose outputs matched, from the servers' own "
+        "timestamps (trigger recorded → run finished).", "",
+        "| pair | outputs equal | Airflow trigger → done | Prefect trigger → done | Airflow overhead | Prefect overhead |",
+        "|---|---|---|---|---|---|",
+    ]
+    for pair in pairs:
+        equal = f"{len(pair.counted)}/{len(pair.comparisons)}"
+        lines.append(
+            f"| {pair.name} | {equal} | {_fmt(pair.summary('airflow', 'total'))} | "
+            f"{_fmt(pair.summary('prefect', 'total'))} | {_fmt(pair.summary('airflow', 'overhead'))} | "
+            f"{_fmt(pair.summary('prefect', 'overhead'))} |")
+    failures = [(p.name, c) for p in pairs for _, c in p.comparisons if c.status != "equal"]
+    if failures:
+        lines += ["", "## Comparisons that did not count", ""]
+        for name, c in failures:
+            lines.append(f"- {name} {c.created_at} ({c.started_from}): **{c.status}** — "
+                         + "; ".join(f"{k}: {v.splitlines()[0]}" for k, v in c.errors.items()))
+    return "\n".join(lines) + "\n"
+
+
+CSS = """
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1200px;padding:0 1rem;color:#222}
+table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #ddd;padding:.3rem .6rem;text-align:left}
+th{background:#f4f4f4}.equal{color:#1b7f3b;font-weight:600}.failed,.different{color:#b3261e;font-weight:600}
+.code{display:grid;grid-template-columns:1fr 1fr;gap:1rem}.code pre{font-size:12px;overflow-x:auto;padding:.5rem}
+.plots{display:flex;flex-wrap:wrap;gap:1rem}.plots svg{max-width:580px;height:auto}
+pre.log{background:#fff3f2;padding:.5rem;white-space:pre-wrap;font-size:12px}
+.muted{color:#666;font-size:.9em}
+"""
+
+
+def _pair_html(settings: LabSettings, pair: PairResults, files: dict[str, tuple[Path, Path]]) -> str:
+    out = [f'<section id="{pair.name}"><h2>{html.escape(pair.name)}</h2>']
+    statuses = defaultdict(int)
+    for _, c in pair.comparisons:
+        statuses[c.status] += 1
+    out.append("<p>" + ", ".join(f'<span class="{s}">{n} {s}</span>' for s, n in sorted(statuses.items()))
+               + f" of {len(pair.comparisons)} comparisons. Timings count only the equal ones.</p>")
+    out.append("<table><tr><th>metric</th><th>what it measures</th>"
+               + "".join(f"<th>{s}: median [min–max]</th><th>p95</th>" for s in SIDES) + "</tr>")
+    for metric in METRICS:
+        cells = ""
+        for side in SIDES:
+            s = pair.summary(side, metric.name)
+            cells += f"<td>{_fmt(s)}</td><td>{f'{s.p95:.2f} s' if s else '—'}</td>"
+        out.append(f"<tr><td>{metric.label}</td><td class=muted>{metric.description}</td>{cells}</tr>")
+    out.append("</table>")
+    if pair.counted:
+        samples = {s: [v for c in pair.counted if (v := METRICS[0].compute(c.runs[s])) is not None] for s in SIDES}
+        parts = {s: {m: (pair.summary(s, m).median if pair.summary(s, m) else 0.0) for m in BREAKDOWN}
+                 for s in SIDES}
+        out.append('<div class="plots">' + latency_plot(f"{pair.name}: trigger → done", samples)
+                   + breakdown_plot(f"{pair.name}: where the time goes", parts) + "</div>")
+    ui = [c for _, c in pair.comparisons if c.started_from == "ui"]
+    if ui:
+        out.append(f"<p>{len(ui)} comparison(s) paired runs started from the UIs "
+                   f"(latest: {ui[-1].status}).</p>")
+    for _, c in pair.comparisons:
+        if c.status != "equal":
+            detail = "\n\n".join(f"{k}: {v}" for k, v in c.errors.items()) or (
+                f"outputs: {c.outputs}; expected: {c.expected}")
+            out.append(f"<p class={c.status}>{c.created_at} ({c.started_from}): {c.status}</p>"
+                       f"<pre class=log>{html.escape(detail)}</pre>")
+    if pair.name in files:
+        formatter = HtmlFormatter(noclasses=True, linenos=False)
+        airflow_file, prefect_file = files[pair.name]
+        out.append('<div class="code">' + "".join(
+            f"<div><h3>{html.escape(str(path.relative_to(settings.root)))}</h3>"
+            f"{highlight(path.read_text(), PythonLexer(), formatter)}</div>"
+            for path in (airflow_file, prefect_file)) + "</div>")
+    out.append("<details><summary>raw records</summary><ul>" + "".join(
+        f"<li>{html.escape(str(path.relative_to(settings.results)))}</li>" for path, _ in pair.comparisons)
+        + "</ul></details></section>")
+    return "\n".join(out)
+
+
+def build_report(settings: LabSettings) -> tuple[Path, Path]:
+    """Write the HTML and Markdown reports; returns their paths."""
+    pairs, broken = _group(settings)
+    conditions = _conditions(pairs)
+    generated = datetime.now(UTC).isoformat(timespec="seconds")
+    files = {p.name: (p.airflow_file, p.prefect_file) for p in discover(settings)}
+    settings.reports.mkdir(parents=True, exist_ok=True)
+    markdown = _markdown(pairs, conditions, generated)
+    body = [f"<h1>Airflow 3 vs Prefect 3 — lab report</h1><p class=muted>Generated {generated}.</p>",
+            "<table>" + "".join(f"<tr><th>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in conditions.items())
+            + "</table>"]
+    if not pairs:
+        body.append("<p>No results yet: run <code>./lab run</code> (or <code>./lab all</code>) first.</p>")
+    summary_html = markdown.split("| pair |", 1)[1].split("\n\n")[0] if pairs else ""
+    if summary_html:
+        rows = ("| pair |" + summary_html).strip().splitlines()
+        body.append("<table>" + "".join(
+            "<tr>" + "".join(f"<{'th' if i == 0 else 'td'}>{html.escape(cell.strip())}</{'th' if i == 0 else 'td'}>"
+                             for cell in row.strip("|").split("|")) + "</tr>"
+            for i, row in enumerate(rows) if i != 1) + "</table>")
+    body += [_pair_html(settings, pair, files) for pair in pairs]
+    if broken:
+        body.append("<h2>Unreadable result files</h2><ul>" + "".join(
+            f"<li>{html.escape(str(p))}: {html.escape(why)}</li>" for p, why in broken) + "</ul>")
+    page = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Airflow vs Prefect lab report</title>"
+            f"<style>{CSS}</style></head><body>{''.join(body)}</body></html>\n")
+    html_path, md_path = settings.reports / "report.html", settings.reports / "report.md"
+    html_path.write_text(page)
+    md_path.write_text(markdown)
+    return html_path, md_path

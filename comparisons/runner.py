@@ -1,0 +1,185 @@
+"""Run pairs on both orchestrators, check their outputs agree, and store one record per comparison.
+
+Correctness comes before timing: a comparison counts as `equal` only when both runs succeeded and
+both output tables match the answer computed in plain Python (`shared_logic.expected`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from comparisons.clients.airflow import AirflowClient
+from comparisons.clients.base import OrchestratorClient
+from comparisons.clients.prefect import PrefectClient
+from comparisons.errors import BadParametersError, LabError
+from comparisons.pairs import Pair, resolve
+from comparisons.records import RunRecord
+from comparisons.results import Comparison, git_commit, host_info, load_all, write
+from comparisons.settings import LabSettings
+from comparisons.stack.native import native_placement
+from comparisons.stack.secrets import read_env_file
+from comparisons.stack.services import AIRFLOW_PORT, PREFECT_PORT, warehouse_dsn
+
+__all__ = ["clients", "collect_ui_runs", "compare", "run_pairs", "validate_parameters"]
+
+Progress = Callable[[str], None]
+JSON_TYPES: Mapping[str, tuple[type, ...]] = {
+    "integer": (int,), "number": (int, float), "string": (str,), "boolean": (bool,),
+    "array": (list,), "object": (dict,),
+}
+
+
+def _secrets(settings: LabSettings) -> dict[str, str]:
+    values = read_env_file(settings.env_file)
+    if not values:
+        raise LabError(f"{settings.env_file} is missing: start the lab with `./lab up` first.")
+    return values
+
+
+def clients(settings: LabSettings) -> list[OrchestratorClient]:
+    secrets = _secrets(settings)
+    return [
+        AirflowClient(f"http://127.0.0.1:{AIRFLOW_PORT}", secrets["LAB_ADMIN_USERNAME"],
+                      secrets["LAB_ADMIN_PASSWORD"]),
+        PrefectClient(f"http://127.0.0.1:{PREFECT_PORT}/api"),
+    ]
+
+
+def validate_parameters(pair: str, schemas: Mapping[str, Mapping[str, Any]],
+                        given: Mapping[str, Any]) -> None:
+    """Reject parameters before triggering: Prefect accepts unknown ones and the run then crashes.
+
+    ``schemas`` maps orchestrator -> {parameter: JSON schema}; a parameter must exist on both
+    sides and have the type both declare.
+    """
+    for orchestrator, schema in schemas.items():
+        unknown = sorted(set(given) - set(schema))
+        if unknown:
+            raise BadParametersError(
+                f"{pair} on {orchestrator} has no parameter {', '.join(map(repr, unknown))}. "
+                f"It accepts: {', '.join(sorted(schema)) or '(none)'}.")
+        for name, value in given.items():
+            declared = schema[name].get("type")
+            types = JSON_TYPES.get(declared) if isinstance(declared, str) else None
+            wrong_bool = isinstance(value, bool) and declared in ("integer", "number")
+            if types and (not isinstance(value, types) or wrong_bool):
+                raise BadParametersError(
+                    f"{pair}: parameter {name!r} must be {declared}, got {value!r} "
+                    f"({type(value).__name__}). Example: --param {name}=<{declared}>.")
+            minimum = schema[name].get("minimum")
+            if minimum is not None and isinstance(value, (int, float)) and value < minimum:
+                raise BadParametersError(f"{pair}: parameter {name!r} must be >= {minimum}, got {value}.")
+
+
+def _output(dsn: str, orchestrator: str, pair: str) -> dict[str, Any] | None:
+    from shared_logic.warehouse import TableMissingError, fingerprint
+
+    try:
+        return dict(fingerprint(dsn, orchestrator, pair))
+    except TableMissingError:
+        return None
+
+
+def _expected(pair: str, parameters: Mapping[str, Any]) -> dict[str, Any] | None:
+    from shared_logic.expected import EXPECTED_FINGERPRINTS
+
+    compute = EXPECTED_FINGERPRINTS.get(pair)
+    return dict(compute(**parameters)) if compute else None
+
+
+def compare(settings: LabSettings, pair: str, runs: Mapping[str, RunRecord],
+            parameters: Mapping[str, Any], errors: dict[str, str], *, started_from: str) -> Comparison:
+    """Judge two finished runs by the outputs they left in the warehouse."""
+    dsn = warehouse_dsn(native_placement(settings), _secrets(settings))
+    outputs = {name: _output(dsn, name, pair) for name in runs}
+    expected = _expected(pair, parameters)
+    if any(run.state != "success" for run in runs.values()) or errors:
+        status = "failed"
+    elif len({str(o) for o in outputs.values()}) == 1 and None not in outputs.values() and (
+            expected is None or next(iter(outputs.values())) == expected):
+        status = "equal"
+    else:
+        status = "different"
+    return Comparison(
+        pair=pair, parameters=dict(parameters), runs=dict(runs), outputs=outputs, expected=expected,
+        status=status, errors=errors, started_from=started_from, profile=_profile(settings),
+        git_commit=git_commit(settings.root), host=host_info())
+
+
+def _profile(settings: LabSettings) -> str:
+    marker = settings.run_dir / "profile"
+    return marker.read_text().strip() if marker.exists() else "tuned"
+
+
+def _run_one(client: OrchestratorClient, pair: str, parameters: Mapping[str, Any],
+             timeout: float) -> tuple[RunRecord, str | None]:
+    run_id = client.trigger(pair, parameters)
+    record = client.wait(pair, run_id, timeout=timeout)
+    error = None
+    if record.state != "success":
+        error = client.failure_excerpt(record) or f"run ended {record.raw_state}; see {record.url}"
+    return record, error
+
+
+def _describe(comparison: Comparison) -> str:
+    parts = []
+    for name, run in comparison.runs.items():
+        seconds = (run.end - run.created).total_seconds() if run.end and run.created else float("nan")
+        parts.append(f"{name} {run.raw_state.lower()} in {seconds:.1f} s")
+    return f"{comparison.status.upper():<9} " + ", ".join(parts)
+
+
+def run_pairs(settings: LabSettings, pairs: list[Pair], given: Mapping[str, Any], *, repeat: int = 1,
+              timeout: float = 300.0, progress: Progress = print) -> list[Comparison]:
+    """Run each pair `repeat` times on both sides, one side after the other so neither slows the other."""
+    sides = clients(settings)
+    done = []
+    for pair in pairs:
+        schemas = {c.name: c.parameter_schema(pair.name) for c in sides}
+        validate_parameters(pair.name, schemas, given)
+        defaults = sides[0].parameters(pair.name)
+        parameters = {**defaults, **given}
+        for attempt in range(1, repeat + 1):
+            progress(f"{pair.name} [{attempt}/{repeat}] running on airflow, then prefect …")
+            runs, errors = {}, {}
+            for client in sides:
+                runs[client.name], error = _run_one(client, pair.name, parameters, timeout)
+                if error:
+                    errors[client.name] = error
+            comparison = compare(settings, pair.name, runs, parameters, errors, started_from="harness")
+            path = write(settings.results, comparison)
+            progress(f"  {_describe(comparison)}  → {path.relative_to(settings.root)}")
+            for name, error in errors.items():
+                progress(f"  {name}: {error}")
+            done.append(comparison)
+    return done
+
+
+def collect_ui_runs(settings: LabSettings, progress: Progress = print) -> list[Comparison]:
+    """Pair the newest UI-started run of each side, once, and store it like a harness comparison."""
+    try:
+        sides = clients(settings)
+        for client in sides:
+            client.version()
+    except LabError as error:
+        progress(f"(not looking for UI-started runs: {error})")
+        return []
+    loaded, _ = load_all(settings.results)
+    seen = {run.run_id for _, c in loaded for run in c.runs.values()}
+    found = []
+    for pair in resolve(settings, []):
+        try:
+            run_ids = {c.name: c.latest_ui_run(pair.name) for c in sides}
+        except LabError:
+            continue
+        if None in run_ids.values() or seen & set(run_ids.values()):  # type: ignore[arg-type]
+            continue
+        runs = {c.name: c.describe(pair.name, run_ids[c.name]) for c in sides}  # type: ignore[arg-type]
+        errors = {c.name: c.failure_excerpt(runs[c.name]) for c in sides if runs[c.name].state != "success"}
+        parameters = runs["prefect"].parameters or runs["airflow"].parameters
+        comparison = compare(settings, pair.name, runs, parameters, errors, started_from="ui")
+        write(settings.results, comparison)
+        progress(f"{pair.name}: paired UI-started runs → {comparison.status}")
+        found.append(comparison)
+    return found

@@ -1,0 +1,68 @@
+"""The harness's settings: where things live and how to reach the servers, built once and passed down."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Side = Literal["airflow", "prefect"]
+SIDES: tuple[Side, ...] = ("airflow", "prefect")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class LabSettings:
+    """Paths and endpoints of one lab checkout.
+
+    ``state`` holds everything generated (environments, logs, pid files, Airflow and Prefect
+    homes); ``results`` and ``reports`` hold what the harness writes. All three are git-ignored.
+    """
+
+    root: Path = REPO_ROOT
+    state: Path = field(default=REPO_ROOT / ".lab")
+    results: Path = field(default=REPO_ROOT / "results")
+    reports: Path = field(default=REPO_ROOT / "reports")
+    env_file: Path = field(default=REPO_ROOT / ".env")
+
+    @classmethod
+    def from_environment(cls, root: Path = REPO_ROOT) -> LabSettings:
+        """Defaults under ``root``; ``LAB_STATE_DIR``/``LAB_RESULTS_DIR``/``LAB_REPORTS_DIR`` move them."""
+        def pick(name: str, default: Path) -> Path:
+            value = os.environ.get(name)
+            return Path(value).resolve() if value else default
+
+        return cls(
+            root=root,
+            state=pick("LAB_STATE_DIR", root / ".lab"),
+            results=pick("LAB_RESULTS_DIR", root / "results"),
+            reports=pick("LAB_REPORTS_DIR", root / "reports"),
+            env_file=pick("LAB_ENV_FILE", root / ".env"),
+        )
+
+    def venv(self, name: str) -> Path:
+        return self.state / "venvs" / name
+
+    def venv_bin(self, name: str, program: str) -> Path:
+        return self.venv(name) / "bin" / program
+
+    @property
+    def logs(self) -> Path:
+        return self.state / "logs"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.state / "run"
+
+    @property
+    def airflow_dags(self) -> Path:
+        return self.root / "airflow_dags"
+
+    @property
+    def prefect_flows(self) -> Path:
+        return self.root / "prefect_flows"
+
+    def log_file(self, service: str) -> Path:
+        return self.logs / f"{service}.log"

@@ -1,0 +1,280 @@
+"""Native mode: the services of `services.py` as local processes, started in dependency order.
+
+Each process runs in its own session (so `down` can stop its whole tree), logs to
+``.lab/logs/<service>.log`` and leaves ``.lab/run/<service>.pid`` holding its pid and start time,
+so a recycled pid is never mistaken for ours.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from comparisons.errors import PortTakenError, ServiceStartError, SetupError
+from comparisons.settings import LabSettings
+from comparisons.stack import postgres
+from comparisons.stack.secrets import ensure_env_file
+from comparisons.stack.services import (
+    AIRFLOW_PORT,
+    POSTGRES_PORT,
+    PREFECT_PORT,
+    SERVICES,
+    Placement,
+    Profile,
+    Service,
+    service_environment,
+)
+
+__all__ = ["ServiceStatus", "down", "native_placement", "status", "up"]
+
+START_TIMEOUT_S = 180.0
+Progress = Callable[[str], None]
+
+
+def native_placement(settings: LabSettings) -> Placement:
+    return Placement(
+        name="native",
+        postgres_host="127.0.0.1",
+        airflow_api_host="127.0.0.1",
+        prefect_api_host="127.0.0.1",
+        bind_host="127.0.0.1",
+        root=str(settings.root),
+        airflow_home=str(settings.state / "airflow-home"),
+        prefect_home=str(settings.state / "prefect-home"),
+    )
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str
+    running: bool
+    healthy: bool
+    pid: int | None
+    url: str | None
+    log: Path
+
+
+def _proc_start_time(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _pid_file(settings: LabSettings, name: str) -> Path:
+    return settings.run_dir / f"{name}.pid"
+
+
+def running_pid(settings: LabSettings, name: str) -> int | None:
+    """The pid of a service the lab started and that is still alive, else None."""
+    path = _pid_file(settings, name)
+    try:
+        pid_text, started = path.read_text().split()
+        pid = int(pid_text)
+    except (OSError, ValueError):
+        return None
+    return pid if _proc_start_time(pid) == started else None
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _listener_of(port: int) -> str:
+    result = subprocess.run(["ss", "-Htlnp", f"sport = :{port}"], capture_output=True, text=True, check=False)
+    return result.stdout.strip() or "unknown process"
+
+
+def _lookup(document: object, path: tuple[str, ...]) -> object:
+    for key in path:
+        if not isinstance(document, dict):
+            return None
+        document = document.get(key)
+    return document
+
+
+def is_healthy(svc: Service) -> bool:
+    if svc.health is None:
+        return True
+    try:
+        if svc.name == "prefect-worker":
+            response = httpx.post(svc.health.url, json={}, timeout=3)
+            workers = response.json() if response.status_code == 200 else []
+            return any(worker.get("status") == "ONLINE" for worker in workers)
+        response = httpx.get(svc.health.url, timeout=3)
+    except httpx.HTTPError:
+        return False
+    if response.status_code != 200:
+        return False
+    if not svc.health.json_path and svc.health.expect is None:
+        return True
+    try:
+        document = response.json()
+    except json.JSONDecodeError:
+        return False
+    value = _lookup(document, svc.health.json_path) if svc.health.json_path else document
+    return value == svc.health.expect
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _argv(settings: LabSettings, svc: Service) -> list[str]:
+    program = settings.venv_bin(svc.side, svc.command[0])
+    if not program.exists():
+        raise SetupError(f"{program} is missing: the {svc.side} environment is not installed. Run `./lab setup`.")
+    return [str(program), *svc.command[1:]]
+
+
+def _child_environment(settings: LabSettings, svc: Service, env: Mapping[str, str]) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "PREFECT_", "LAB_"))}
+    base["PATH"] = f"{settings.venv(svc.side) / 'bin'}{os.pathsep}{base.get('PATH', '')}"
+    return base | dict(env)
+
+
+def _prepare_homes(settings: LabSettings, secrets: Mapping[str, str]) -> None:
+    placement = native_placement(settings)
+    for folder in (settings.logs, settings.run_dir, Path(placement.airflow_home), Path(placement.prefect_home)):
+        folder.mkdir(parents=True, exist_ok=True)
+    passwords = Path(placement.airflow_home) / "passwords.json"
+    fd = os.open(passwords, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump({secrets["LAB_ADMIN_USERNAME"]: secrets["LAB_ADMIN_PASSWORD"]}, handle)
+
+
+def _run_oneshot(settings: LabSettings, svc: Service, env: Mapping[str, str], progress: Progress) -> None:
+    log = settings.log_file(svc.name)
+    progress(f"  {svc.name}: running `{' '.join(svc.command)}` (log: {log})")
+    started = time.monotonic()
+    with log.open("ab") as out:
+        result = subprocess.run(
+            _argv(settings, svc), stdout=out, stderr=subprocess.STDOUT, cwd=settings.root,
+            env=_child_environment(settings, svc, env), check=False, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        raise ServiceStartError(
+            f"{svc.name} failed (exit {result.returncode}). Its log is {log}; last lines:\n{_tail(log)}")
+    progress(f"  {svc.name}: done in {time.monotonic() - started:.1f} s")
+
+
+def _start_long_running(
+    settings: LabSettings, svc: Service, env: Mapping[str, str], progress: Progress
+) -> float:
+    log = settings.log_file(svc.name)
+    if running_pid(settings, svc.name) is not None:
+        progress(f"  {svc.name}: already running")
+        return 0.0
+    if svc.port is not None and _port_in_use(svc.port):
+        raise PortTakenError(
+            f"port {svc.port}, which {svc.name} needs, is taken by another process: {_listener_of(svc.port)}.\n"
+            f"Stop that process (or `./lab down` if it is a lab left from another checkout) and retry.")
+    started = time.monotonic()
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            _argv(settings, svc), stdout=out, stderr=subprocess.STDOUT, cwd=settings.root,
+            env=_child_environment(settings, svc, env), start_new_session=True, stdin=subprocess.DEVNULL)
+    _pid_file(settings, svc.name).write_text(f"{process.pid} {_proc_start_time(process.pid)}\n")
+    deadline = started + START_TIMEOUT_S
+    while not is_healthy(svc):
+        if process.poll() is not None:
+            raise ServiceStartError(
+                f"{svc.name} exited with code {process.returncode} while starting. "
+                f"Its log is {log}; last lines:\n{_tail(log)}")
+        if time.monotonic() > deadline:
+            _stop_process(settings, svc.name)
+            raise ServiceStartError(
+                f"{svc.name} was not healthy after {START_TIMEOUT_S:.0f} s. Its log is {log}; last lines:\n{_tail(log)}")
+        time.sleep(0.25)
+    elapsed = time.monotonic() - started
+    progress(f"  {svc.name}: healthy after {elapsed:.1f} s (pid {process.pid})")
+    return elapsed
+
+
+def up(settings: LabSettings, *, profile: Profile = "tuned", progress: Progress = print) -> dict[str, float]:
+    """Bring the native stack up, each step gated on the one before; returns seconds to healthy."""
+    secrets = ensure_env_file(settings.env_file, settings.root / ".env.example")
+    _prepare_homes(settings, secrets)
+    (settings.run_dir / "profile").write_text(profile + "\n")
+    progress("PostgreSQL")
+    started = time.monotonic()
+    postgres.start_cluster(settings.run_dir / "postgres.started-by-lab")
+    postgres.ensure_databases(secrets)
+    timings = {"postgres": time.monotonic() - started}
+    progress(f"  postgres: ready on 127.0.0.1:{POSTGRES_PORT}")
+    placement = native_placement(settings)
+    for side in ("airflow", "prefect"):
+        progress(side.capitalize())
+        for svc in (s for s in SERVICES if s.side == side):
+            env = service_environment(svc, placement, secrets, profile=profile)
+            if svc.oneshot:
+                started = time.monotonic()
+                _run_oneshot(settings, svc, env, progress)
+                timings[svc.name] = time.monotonic() - started
+            else:
+                timings[svc.name] = _start_long_running(settings, svc, env, progress)
+    return timings
+
+
+def _stop_process(settings: LabSettings, name: str, timeout: float = 20.0) -> bool:
+    pid = running_pid(settings, name)
+    _pid_file(settings, name).unlink(missing_ok=True)
+    if pid is None:
+        return False
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    return True
+
+
+def down(settings: LabSettings, *, progress: Progress = print) -> list[str]:
+    """Stop every process the lab started, and nothing else; returns what was stopped."""
+    stopped = []
+    for svc in reversed(SERVICES):
+        if not svc.oneshot and _stop_process(settings, svc.name):
+            stopped.append(svc.name)
+            progress(f"  stopped {svc.name}")
+    if postgres.stop_cluster(settings.run_dir / "postgres.started-by-lab"):
+        stopped.append("postgres")
+        progress("  stopped postgres (the lab had started it)")
+    return stopped
+
+
+def status(settings: LabSettings) -> list[ServiceStatus]:
+    urls = {"airflow-apiserver": f"http://127.0.0.1:{AIRFLOW_PORT}", "prefect-server": f"http://127.0.0.1:{PREFECT_PORT}"}
+    rows = [ServiceStatus("postgres", postgres.is_ready(), postgres.is_ready(), None,
+                          f"postgresql://127.0.0.1:{POSTGRES_PORT}", postgres.CLUSTER_LOG)]
+    for svc in SERVICES:
+        if svc.oneshot:
+            continue
+        pid = running_pid(settings, svc.name)
+        rows.append(ServiceStatus(svc.name, pid is not None, pid is not None and is_healthy(svc), pid,
+                                  urls.get(svc.name), settings.log_file(svc.name)))
+    return rows

@@ -1,0 +1,89 @@
+"""Native PostgreSQL: the Debian cluster, with the lab's roles and databases created idempotently."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from comparisons.errors import ServiceStartError, SetupError
+from comparisons.stack.services import DATABASES, POSTGRES_MAJOR, POSTGRES_PORT
+
+__all__ = ["ensure_databases", "is_ready", "start_cluster", "stop_cluster"]
+
+CLUSTER = (str(POSTGRES_MAJOR), "main")
+CLUSTER_LOG = Path(f"/var/log/postgresql/postgresql-{POSTGRES_MAJOR}-main.log")
+
+
+def _require(binary: str) -> str:
+    path = shutil.which(binary)
+    if path is None:
+        raise SetupError(
+            f"PostgreSQL's `{binary}` is not installed. Install it with "
+            f"`apt-get install -y postgresql-{POSTGRES_MAJOR}` (Debian) and run the command again.")
+    return path
+
+
+def is_ready() -> bool:
+    result = subprocess.run(
+        [_require("pg_isready"), "-h", "127.0.0.1", "-p", str(POSTGRES_PORT), "-q"], check=False)
+    return result.returncode == 0
+
+
+def start_cluster(marker: Path) -> bool:
+    """Start the Debian cluster if it is down; returns True when this call started it.
+
+    ``marker`` records that the lab started it, so `down` stops only what the lab started.
+    """
+    if is_ready():
+        return False
+    result = subprocess.run(
+        [_require("pg_ctlcluster"), *CLUSTER, "start"], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise ServiceStartError(
+            f"PostgreSQL did not start: {result.stderr.strip() or result.stdout.strip()}\n"
+            f"See {CLUSTER_LOG}. Another server on port {POSTGRES_PORT}? Check `ss -ltnp`.")
+    deadline = time.monotonic() + 30
+    while not is_ready():
+        if time.monotonic() > deadline:
+            raise ServiceStartError(f"PostgreSQL did not accept connections in 30 s; see {CLUSTER_LOG}.")
+        time.sleep(0.2)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text("started by the lab\n")
+    return True
+
+
+def stop_cluster(marker: Path) -> bool:
+    """Stop the cluster only if the lab started it."""
+    if not marker.exists():
+        return False
+    subprocess.run([_require("pg_ctlcluster"), *CLUSTER, "stop"], capture_output=True, check=False)
+    marker.unlink()
+    return True
+
+
+def _quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def ensure_databases(secrets: Mapping[str, str]) -> None:
+    """Create (or update the password of) each role and its database, as the postgres superuser."""
+    statements = []
+    for database, (role, key) in DATABASES.items():
+        password = _quote_literal(secrets[key])
+        statements.append(
+            f"SELECT 'CREATE ROLE {role} LOGIN' WHERE NOT EXISTS "
+            f"(SELECT FROM pg_roles WHERE rolname = '{role}') \\gexec\n"
+            f"ALTER ROLE {role} WITH LOGIN PASSWORD {password};\n"
+            f"SELECT 'CREATE DATABASE {database} OWNER {role}' WHERE NOT EXISTS "
+            f"(SELECT FROM pg_database WHERE datname = '{database}') \\gexec\n")
+    script = "".join(statements)
+    result = subprocess.run(
+        ["runuser", "-u", "postgres", "--", _require("psql"), "-p", str(POSTGRES_PORT),
+         "-v", "ON_ERROR_STOP=1", "-q", "-X"],
+        input=script, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        # psql echoes no statement text on error, so the message never carries a password.
+        raise ServiceStartError(f"setting up the lab's databases failed: {result.stderr.strip()}")

@@ -1,0 +1,207 @@
+"""The one definition of the lab's services: versions, ports, commands, environment, health.
+
+Native mode (`comparisons.stack.native`) starts these as local processes; the compose file is
+generated from the same table (`comparisons.stack.compose`). A `Placement` says where a service
+runs — the hostnames and paths that differ between a laptop and a container network — and is the
+only thing the two modes do not share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "AIRFLOW_PORT",
+    "AIRFLOW_VERSION",
+    "DATABASES",
+    "POSTGRES_PORT",
+    "PREFECT_PORT",
+    "PREFECT_VERSION",
+    "SERVICES",
+    "TUNED_SETTINGS",
+    "WORK_POOL",
+    "Health",
+    "Placement",
+    "Service",
+    "service",
+    "service_environment",
+]
+
+AIRFLOW_VERSION = "3.3.2"
+PREFECT_VERSION = "3.8.8"
+POSTGRES_MAJOR = 15
+
+POSTGRES_PORT = 5432
+AIRFLOW_PORT = 8080
+PREFECT_PORT = 4200
+SCHEDULER_HEALTH_PORT = 8974
+
+WORK_POOL = "lab"
+
+#: database -> (role, name of the `.env` key holding that role's password)
+DATABASES: Mapping[str, tuple[str, str]] = {
+    "airflow": ("airflow", "LAB_AIRFLOW_DB_PASSWORD"),
+    "prefect": ("prefect", "LAB_PREFECT_DB_PASSWORD"),
+    "warehouse": ("warehouse", "LAB_WAREHOUSE_DB_PASSWORD"),
+}
+
+Profile = Literal["tuned", "stock"]
+
+#: Settings the lab changes from the vendors' defaults: variable -> (stock, tuned, why).
+TUNED_SETTINGS: Mapping[str, tuple[str, str, str]] = {
+    "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": (
+        "300", "5", "a new DAG file shows up in seconds, not five minutes"),
+    "PREFECT_WORKER_QUERY_SECONDS": (
+        "10", "1", "the worker polls for scheduled runs every second, as Airflow's scheduler loop does"),
+    "PREFECT_WORKER_PREFETCH_SECONDS": (
+        "10", "10", "unchanged; listed because it bounds how early a scheduled run is picked up"),
+}
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the services run: what differs between native processes and compose containers."""
+
+    name: Literal["native", "compose"]
+    postgres_host: str
+    airflow_api_host: str
+    prefect_api_host: str
+    bind_host: str
+    root: str
+    airflow_home: str
+    prefect_home: str
+
+
+@dataclass(frozen=True)
+class Health:
+    """How to tell a service is ready: an HTTP GET that answers 200 and, optionally, a JSON field."""
+
+    url: str
+    json_path: tuple[str, ...] = ()
+    expect: str | bool | None = None
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    side: Literal["airflow", "prefect"]
+    command: tuple[str, ...]
+    depends_on: tuple[str, ...] = ()
+    oneshot: bool = False
+    port: int | None = None
+    health: Health | None = None
+
+
+_AIRFLOW_HEALTH = f"http://127.0.0.1:{AIRFLOW_PORT}/api/v2/monitor/health"
+
+SERVICES: tuple[Service, ...] = (
+    Service("airflow-init", "airflow", ("airflow", "db", "migrate"), oneshot=True),
+    Service(
+        "airflow-apiserver", "airflow", ("airflow", "api-server"),
+        depends_on=("airflow-init",), port=AIRFLOW_PORT,
+        health=Health(_AIRFLOW_HEALTH, ("metadatabase", "status"), "healthy"),
+    ),
+    Service(
+        "airflow-scheduler", "airflow", ("airflow", "scheduler"),
+        depends_on=("airflow-apiserver",), port=SCHEDULER_HEALTH_PORT,
+        health=Health(f"http://127.0.0.1:{SCHEDULER_HEALTH_PORT}/health"),
+    ),
+    Service(
+        "airflow-dag-processor", "airflow", ("airflow", "dag-processor"),
+        depends_on=("airflow-apiserver",),
+        health=Health(_AIRFLOW_HEALTH, ("dag_processor", "status"), "healthy"),
+    ),
+    Service(
+        "airflow-triggerer", "airflow", ("airflow", "triggerer"),
+        depends_on=("airflow-apiserver",),
+        health=Health(_AIRFLOW_HEALTH, ("triggerer", "status"), "healthy"),
+    ),
+    Service(
+        "prefect-server", "prefect", ("prefect", "server", "start"), port=PREFECT_PORT,
+        health=Health(f"http://127.0.0.1:{PREFECT_PORT}/api/health", (), True),
+    ),
+    Service(
+        "prefect-deploy", "prefect", ("python", "-m", "comparisons.prefect_deploy", "--pool", WORK_POOL),
+        depends_on=("prefect-server",), oneshot=True,
+    ),
+    Service(
+        "prefect-worker", "prefect",
+        ("prefect", "worker", "start", "--pool", WORK_POOL, "--type", "process"),
+        depends_on=("prefect-deploy",),
+        health=Health(f"http://127.0.0.1:{PREFECT_PORT}/api/work_pools/{WORK_POOL}/workers/filter"),
+    ),
+)
+
+
+def service(name: str) -> Service:
+    for candidate in SERVICES:
+        if candidate.name == name:
+            return candidate
+    raise KeyError(name)
+
+
+def warehouse_dsn(placement: Placement, secrets: Mapping[str, str]) -> str:
+    role, key = DATABASES["warehouse"]
+    return f"postgresql://{role}:{secrets[key]}@{placement.postgres_host}:{POSTGRES_PORT}/warehouse"
+
+
+def _tuning(profile: Profile) -> dict[str, str]:
+    column = 1 if profile == "tuned" else 0
+    return {name: values[column] for name, values in TUNED_SETTINGS.items()}
+
+
+def _airflow_environment(p: Placement, secrets: Mapping[str, str]) -> dict[str, str]:
+    role, key = DATABASES["airflow"]
+    return {
+        "AIRFLOW_HOME": p.airflow_home,
+        "AIRFLOW__CORE__DAGS_FOLDER": f"{p.root}/airflow_dags",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__CORE__AUTH_MANAGER": (
+            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{secrets['LAB_ADMIN_USERNAME']}:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": f"{p.airflow_home}/passwords.json",
+        "AIRFLOW__CORE__FERNET_KEY": secrets["LAB_AIRFLOW_FERNET_KEY"],
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": (
+            f"http://{p.airflow_api_host}:{AIRFLOW_PORT}/execution/"),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
+            f"postgresql+psycopg2://{role}:{secrets[key]}@{p.postgres_host}:{POSTGRES_PORT}/airflow"),
+        "AIRFLOW__API__HOST": p.bind_host,
+        "AIRFLOW__API__PORT": str(AIRFLOW_PORT),
+        "AIRFLOW__API__SECRET_KEY": secrets["LAB_AIRFLOW_API_SECRET_KEY"],
+        "AIRFLOW__API_AUTH__JWT_SECRET": secrets["LAB_AIRFLOW_JWT_SECRET"],
+        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": p.bind_host,
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(SCHEDULER_HEALTH_PORT),
+    }
+
+
+def _prefect_environment(p: Placement, secrets: Mapping[str, str]) -> dict[str, str]:
+    role, key = DATABASES["prefect"]
+    return {
+        "PREFECT_HOME": p.prefect_home,
+        "PREFECT_API_URL": f"http://{p.prefect_api_host}:{PREFECT_PORT}/api",
+        "PREFECT_UI_API_URL": f"http://127.0.0.1:{PREFECT_PORT}/api",
+        "PREFECT_API_DATABASE_CONNECTION_URL": (
+            f"postgresql+asyncpg://{role}:{secrets[key]}@{p.postgres_host}:{POSTGRES_PORT}/prefect"),
+        "PREFECT_SERVER_API_HOST": p.bind_host,
+        "PREFECT_SERVER_API_PORT": str(PREFECT_PORT),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+
+
+def service_environment(
+    svc: Service, placement: Placement, secrets: Mapping[str, str], *, profile: Profile = "tuned"
+) -> dict[str, str]:
+    """The environment a service runs with, identical in both modes but for the placement."""
+    env = _airflow_environment(placement, secrets) if svc.side == "airflow" else _prefect_environment(
+        placement, secrets)
+    prefix = "AIRFLOW__" if svc.side == "airflow" else "PREFECT_"
+    env |= {k: v for k, v in _tuning(profile).items() if k.startswith(prefix)}
+    env["PYTHONPATH"] = placement.root
+    env["LAB_WAREHOUSE_DSN"] = warehouse_dsn(placement, secrets)
+    env["LAB_PROFILE"] = profile
+    return env

@@ -1,0 +1,45 @@
+"""Business logic shared by the Airflow DAGs and the Prefect flows.
+
+Plain Python, no orchestrator import: both sides call the same functions, so a
+difference the lab measures is the orchestrator's. Each orchestrator loads into
+the warehouse schema of its name, table = pair name (e.g. `prefect.etl_basic`).
+"""
+
+from shared_logic.expected import EXPECTED_FINGERPRINTS, expected_fingerprint
+from shared_logic.orders import (
+    ORDERS_COLUMNS,
+    expected_etl_basic,
+    extract_orders,
+    load_orders,
+    transform_orders,
+)
+from shared_logic.warehouse import (
+    ORCHESTRATORS,
+    Fingerprint,
+    TableMissingError,
+    WarehouseError,
+    WarehouseNotConfiguredError,
+    fingerprint,
+    fingerprint_rows,
+    load_rows,
+    warehouse_dsn,
+)
+
+__all__ = [
+    "EXPECTED_FINGERPRINTS",
+    "ORCHESTRATORS",
+    "ORDERS_COLUMNS",
+    "Fingerprint",
+    "TableMissingError",
+    "WarehouseError",
+    "WarehouseNotConfiguredError",
+    "expected_etl_basic",
+    "expected_fingerprint",
+    "extract_orders",
+    "fingerprint",
+    "fingerprint_rows",
+    "load_rows",
+    "load_orders",
+    "transform_orders",
+    "warehouse_dsn",
+]
