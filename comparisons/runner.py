@@ -7,6 +7,7 @@ both output tables match the answer computed in plain Python (`shared_logic.expe
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from comparisons.clients.airflow import AirflowClient
@@ -122,6 +123,10 @@ def _run_one(client: OrchestratorClient, pair: str, parameters: Mapping[str, Any
     return record, error
 
 
+def _shown(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
 def _describe(comparison: Comparison) -> str:
     parts = []
     for name, run in comparison.runs.items():
@@ -149,7 +154,7 @@ def run_pairs(settings: LabSettings, pairs: list[Pair], given: Mapping[str, Any]
                     errors[client.name] = error
             comparison = compare(settings, pair.name, runs, parameters, errors, started_from="harness")
             path = write(settings.results, comparison)
-            progress(f"  {_describe(comparison)}  → {path.relative_to(settings.root)}")
+            progress(f"  {_describe(comparison)}  → {_shown(path, settings.root)}")
             for name, error in errors.items():
                 progress(f"  {name}: {error}")
             done.append(comparison)

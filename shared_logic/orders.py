@@ -81,8 +81,7 @@ def extract_orders(n_rows: int = 500, seed: int = 42) -> list[dict]:
             "order_id": f"ORD-{next_id:06d}",
             "order_date": (_FIRST_DAY + timedelta(days=rng.randrange(366))).isoformat(),
             "customer_email": (
-                f"{rng.choice(_FIRST_NAMES)}.{rng.choice(_LAST_NAMES)}"
-                f"{rng.randint(1, 99)}@{rng.choice(_DOMAINS)}"
+                f"{rng.choice(_FIRST_NAMES)}.{rng.choice(_LAST_NAMES)}{rng.randint(1, 99)}@{rng.choice(_DOMAINS)}"
             ),
             "country": rng.choice(_COUNTRIES),
             "quantity": rng.randint(1, 12),

@@ -80,9 +80,7 @@ def check_orchestrator(orchestrator: str) -> str:
     return orchestrator
 
 
-def load_rows(
-    dsn: str, schema: str, table: str, columns: Sequence[Column], rows: Iterable[dict]
-) -> int:
+def load_rows(dsn: str, schema: str, table: str, columns: Sequence[Column], rows: Iterable[dict]) -> int:
     """Replace the content of `schema.table` with `rows` in one transaction; returns the count.
 
     Creating the table if missing and DELETE + INSERT in a single transaction
@@ -106,8 +104,7 @@ def load_rows(
                 sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(
                     target,
                     sql.SQL(", ").join(
-                        sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(sql_type))
-                        for name, sql_type in columns
+                        sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(sql_type)) for name, sql_type in columns
                     ),
                 )
             )

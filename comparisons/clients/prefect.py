@@ -128,8 +128,8 @@ class PrefectClient:
         logs = self._json("POST", "/logs/filter", json={
             "logs": {"flow_run_id": {"any_": [record.run_id]}, "level": {"ge_": 30}},
             "sort": "TIMESTAMP_ASC", "limit": 50})
-        lines = [entry["message"] for entry in logs]
-        text = "\n".join(lines[-6:])
+        lines = "\n".join(entry["message"] for entry in logs).splitlines()
+        text = "\n".join(lines[-12:])
         if "Process exited with status code" in text or not text:
             text += "\n(the cause is in the worker's log: .lab/logs/prefect-worker.log)"
         return text.strip()

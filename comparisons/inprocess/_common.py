@@ -19,8 +19,7 @@ def parse_args(orchestrator: str, argv: list[str] | None = None) -> argparse.Nam
     """Parse `PAIR [--param key=value ...]`; values are JSON when they parse, else strings."""
     parser = argparse.ArgumentParser(
         prog=f"python -m comparisons.inprocess.{orchestrator}_run",
-        description=f"Run one lab pipeline in-process on {orchestrator}; "
-        "the last stdout line is the outcome as JSON.",
+        description=f"Run one lab pipeline in-process on {orchestrator}; the last stdout line is the outcome as JSON.",
     )
     parser.add_argument("pair", help="pipeline pair name, e.g. etl_basic")
     parser.add_argument(

@@ -13,8 +13,9 @@ Environment:
 
 * ``LAB_WAREHOUSE_DSN`` (required): read by the pipeline's load task.
 * ``PYTHONPATH`` must hold the repo root, so DAG files can import ``shared_logic``.
-* ``AIRFLOW_HOME`` (optional): unset, the runner makes a throw-away home in a temp
-  dir and deletes it afterwards. Either way it defaults, unless already set,
+* ``AIRFLOW_HOME`` (optional): unset (the normal case), the runner makes a
+  throw-away home in a temp dir, deletes it afterwards and ignores the caller's
+  ``AIRFLOW__*`` variables. Either way it defaults, unless already set,
   ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=sqlite:///$AIRFLOW_HOME/airflow.db``,
   ``AIRFLOW__CORE__LOAD_EXAMPLES=False`` and
   ``AIRFLOW__CORE__DAGS_FOLDER=<repo>/airflow_dags``.
@@ -41,10 +42,17 @@ ORCHESTRATOR = "airflow"
 
 
 def _configure_environment() -> Path | None:
-    """Set Airflow's env defaults before Airflow is imported; returns a temp home to delete."""
+    """Set Airflow's environment before Airflow is imported; returns a temp home to delete.
+
+    Without AIRFLOW_HOME the run is throw-away and isolated: the caller's other
+    AIRFLOW__* settings (say, the lab's real Postgres metadata DB) are dropped,
+    so a test run can never write into them.
+    """
     temp_home = None
     if not os.environ.get("AIRFLOW_HOME"):
         temp_home = Path(tempfile.mkdtemp(prefix="lab-airflow-inprocess-"))
+        for name in [n for n in os.environ if n.startswith("AIRFLOW__")]:
+            del os.environ[name]
         os.environ["AIRFLOW_HOME"] = str(temp_home)
     home = Path(os.environ["AIRFLOW_HOME"])
     os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home / 'airflow.db'}")
@@ -55,10 +63,9 @@ def _configure_environment() -> Path | None:
 
 def _ensure_metadata_db() -> None:
     """Create the metadata schema when the DB is empty; a migrated DB is left alone."""
-    from sqlalchemy import inspect
-
     from airflow import settings
     from airflow.utils.db import initdb
+    from sqlalchemy import inspect
 
     if not inspect(settings.engine).has_table("alembic_version"):
         initdb()

@@ -28,7 +28,7 @@ def latency_plot(title: str, samples: Mapping[str, Sequence[float]]) -> str:
     """Every run's trigger → done, per orchestrator: a box over the individual points."""
     figure, axis = plt.subplots(figsize=(6, 2.2))
     names = list(samples)
-    axis.boxplot([samples[n] for n in names], vert=False, widths=0.5, showfliers=False)
+    axis.boxplot([samples[n] for n in names], orientation="horizontal", widths=0.5, showfliers=False)
     for row, name in enumerate(names, start=1):
         values = samples[name]
         axis.scatter(values, [row] * len(values), s=18, alpha=0.7, color=COLOURS.get(name), zorder=3)

@@ -231,36 +231,41 @@ def up(settings: LabSettings, *, profile: Profile = "tuned", progress: Progress 
     return timings
 
 
-def _stop_process(settings: LabSettings, name: str, timeout: float = 20.0) -> bool:
-    pid = running_pid(settings, name)
-    _pid_file(settings, name).unlink(missing_ok=True)
-    if pid is None:
-        return False
+def _signal_group(pid: int, sig: int) -> bool:
     try:
-        os.killpg(pid, signal.SIGTERM)
+        os.killpg(pid, sig)
     except ProcessLookupError:
         return False
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.1)
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     return True
+
+
+def _stop_process(settings: LabSettings, name: str, timeout: float = 20.0) -> bool:
+    return bool(_stop_processes(settings, [name], timeout))
+
+
+def _stop_processes(settings: LabSettings, names: list[str], timeout: float = 20.0) -> list[str]:
+    """SIGTERM every named service's process group at once, then SIGKILL what is left after `timeout`."""
+    pids = {}
+    for name in names:
+        pid = running_pid(settings, name)
+        _pid_file(settings, name).unlink(missing_ok=True)
+        if pid is not None and _signal_group(pid, signal.SIGTERM):
+            pids[name] = pid
+    deadline = time.monotonic() + timeout
+    alive = dict(pids)
+    while alive and time.monotonic() < deadline:
+        alive = {n: p for n, p in alive.items() if _signal_group(p, 0)}
+        time.sleep(0.1)
+    for pid in alive.values():
+        _signal_group(pid, signal.SIGKILL)
+    return list(pids)
 
 
 def down(settings: LabSettings, *, progress: Progress = print) -> list[str]:
     """Stop every process the lab started, and nothing else; returns what was stopped."""
-    stopped = []
-    for svc in reversed(SERVICES):
-        if not svc.oneshot and _stop_process(settings, svc.name):
-            stopped.append(svc.name)
-            progress(f"  stopped {svc.name}")
+    stopped = _stop_processes(settings, [svc.name for svc in reversed(SERVICES) if not svc.oneshot])
+    for name in stopped:
+        progress(f"  stopped {name}")
     if postgres.stop_cluster(settings.run_dir / "postgres.started-by-lab"):
         stopped.append("postgres")
         progress("  stopped postgres (the lab had started it)")

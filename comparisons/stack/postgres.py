@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -11,7 +12,7 @@ from pathlib import Path
 from comparisons.errors import ServiceStartError, SetupError
 from comparisons.stack.services import DATABASES, POSTGRES_MAJOR, POSTGRES_PORT
 
-__all__ = ["ensure_databases", "is_ready", "start_cluster", "stop_cluster"]
+__all__ = ["ensure_database", "ensure_databases", "is_ready", "start_cluster", "stop_cluster"]
 
 CLUSTER = (str(POSTGRES_MAJOR), "main")
 CLUSTER_LOG = Path(f"/var/log/postgresql/postgresql-{POSTGRES_MAJOR}-main.log")
@@ -68,22 +69,32 @@ def _quote_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def ensure_databases(secrets: Mapping[str, str]) -> None:
-    """Create (or update the password of) each role and its database, as the postgres superuser."""
-    statements = []
-    for database, (role, key) in DATABASES.items():
-        password = _quote_literal(secrets[key])
-        statements.append(
-            f"SELECT 'CREATE ROLE {role} LOGIN' WHERE NOT EXISTS "
-            f"(SELECT FROM pg_roles WHERE rolname = '{role}') \\gexec\n"
-            f"ALTER ROLE {role} WITH LOGIN PASSWORD {password};\n"
-            f"SELECT 'CREATE DATABASE {database} OWNER {role}' WHERE NOT EXISTS "
-            f"(SELECT FROM pg_database WHERE datname = '{database}') \\gexec\n")
-    script = "".join(statements)
+def _psql(script: str) -> None:
+    """Run a script as the postgres superuser over the local socket."""
+    psql = _require("psql")
+    runner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else ["sudo", "-n", "-u", "postgres"]
     result = subprocess.run(
-        ["runuser", "-u", "postgres", "--", _require("psql"), "-p", str(POSTGRES_PORT),
-         "-v", "ON_ERROR_STOP=1", "-q", "-X"],
+        [*runner, psql, "-p", str(POSTGRES_PORT), "-v", "ON_ERROR_STOP=1", "-q", "-X"],
         input=script, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        # psql echoes no statement text on error, so the message never carries a password.
-        raise ServiceStartError(f"setting up the lab's databases failed: {result.stderr.strip()}")
+        # Keep only psql's ERROR line: its context lines could echo a password back.
+        reason = next((line for line in result.stderr.splitlines() if "ERROR" in line), result.stderr.strip())
+        raise ServiceStartError(f"setting up the lab's databases failed: {reason}")
+
+
+def ensure_database(database: str, owner: str) -> None:
+    _psql(f"SELECT 'CREATE DATABASE {database} OWNER {owner}' WHERE NOT EXISTS "
+          f"(SELECT FROM pg_database WHERE datname = '{database}') \\gexec\n")
+
+
+def ensure_databases(secrets: Mapping[str, str]) -> None:
+    """Create (or update the password of) each role and its database."""
+    script = ""
+    for database, (role, key) in DATABASES.items():
+        script += (
+            f"SELECT 'CREATE ROLE {role} LOGIN' WHERE NOT EXISTS "
+            f"(SELECT FROM pg_roles WHERE rolname = '{role}') \\gexec\n"
+            f"ALTER ROLE {role} WITH LOGIN PASSWORD {_quote_literal(secrets[key])};\n"
+            f"SELECT 'CREATE DATABASE {database} OWNER {role}' WHERE NOT EXISTS "
+            f"(SELECT FROM pg_database WHERE datname = '{database}') \\gexec\n")
+    _psql(script)

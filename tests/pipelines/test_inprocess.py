@@ -1,0 +1,117 @@
+"""Each pair, run for real in-process inside each orchestrator's venv, leaves the right table.
+
+"Right" means: the warehouse fingerprint of `<orchestrator>.<pair>` equals the
+answer computed in plain Python (`shared_logic.expected`), so both orchestrators
+are checked against the same orchestrator-free reference, not against each other.
+Needs PostgreSQL (LAB_WAREHOUSE_DSN) and the orchestrators' venvs under .lab/venvs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shared_logic import TableMissingError, expected_fingerprint, fingerprint
+from tests.pipelines._pairs import REPO_ROOT, SIDES
+
+pytestmark = pytest.mark.pipeline
+
+# Non-default parameters where a pair has them: a run that ignored its parameters and used the
+# defaults would then leave the wrong table. Pairs not listed run with their defaults.
+TEST_PARAMS: dict[str, dict[str, Any]] = {
+    "etl_basic": {"n_rows": 300, "seed": 7},
+}
+RUN_TIMEOUT_S = 600
+STDERR_TAIL_LINES = 60
+
+
+@pytest.fixture
+def dsn() -> str:
+    value = os.environ.get("LAB_WAREHOUSE_DSN")
+    if not value:
+        pytest.skip("LAB_WAREHOUSE_DSN is not set: point it at a scratch warehouse, e.g. warehouse_test")
+    return value
+
+
+def _drop_output(dsn: str, schema: str, table: str) -> None:
+    """Remove an earlier run's table, so a stale one can never make the test pass."""
+    import psycopg2
+    from psycopg2 import sql
+
+    conn = psycopg2.connect(dsn, connect_timeout=10)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(schema, table)))
+    finally:
+        conn.close()
+
+
+def _runner_env(dsn: str) -> dict[str, str]:
+    """The caller's environment minus orchestrator settings: the runners make throw-away homes."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_", "AIRFLOW__", "PREFECT_"))}
+    return env | {"PYTHONPATH": str(REPO_ROOT), "LAB_WAREHOUSE_DSN": dsn}
+
+
+def _tail(text: str, lines: int = STDERR_TAIL_LINES, width: int = 400) -> str:
+    # Airflow logs every XCom value in full: cut long lines so the failure stays readable.
+    return "\n".join(line[:width] for line in text.splitlines()[-lines:])
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_inprocess_run_leaves_the_expected_table(side: str, pair: str, dsn: str) -> None:
+    python = REPO_ROOT / ".lab" / "venvs" / side / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"{python} is missing: install the {side} environment first (./lab setup)")
+    params = TEST_PARAMS.get(pair, {})
+    _drop_output(dsn, side, pair)
+
+    command = [str(python), "-m", f"comparisons.inprocess.{side}_run", pair]
+    command += [arg for key, value in params.items() for arg in ("--param", f"{key}={json.dumps(value)}")]
+    proc = subprocess.run(
+        command, cwd=REPO_ROOT, env=_runner_env(dsn), capture_output=True, text=True, timeout=RUN_TIMEOUT_S
+    )
+    explain = f"\n$ {' '.join(command)}\nexit {proc.returncode}\n--- stderr (tail) ---\n{_tail(proc.stderr)}"
+    lines = proc.stdout.strip().splitlines()
+    assert lines, f"the runner printed nothing on stdout{explain}"
+    result = json.loads(lines[-1])
+    assert result["state"] == "success", f"{result}{explain}"
+    assert result["tasks"] and set(result["tasks"].values()) == {"success"}, f"{result}{explain}"
+    assert proc.returncode == 0, explain
+
+    try:
+        actual = fingerprint(dsn, side, pair)
+    except TableMissingError as exc:
+        pytest.fail(f"{exc}{explain}")
+    assert actual == expected_fingerprint(pair, **params), f"{side}.{pair} differs from the plain-Python answer"
+
+
+def _module_path(side: str) -> Path:
+    return REPO_ROOT / "comparisons" / "inprocess" / f"{side}_run.py"
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_runner_modules_import_only_stdlib_and_their_orchestrator(side: str) -> None:
+    """They run in the orchestrator's venv, which lacks the lab's own dependencies."""
+    import ast
+    import sys
+
+    allowed = set(sys.stdlib_module_names) | {side, "comparisons", "sqlalchemy"}
+    for path in (
+        _module_path(side),
+        REPO_ROOT / "comparisons" / "inprocess" / "_common.py",
+        REPO_ROOT / "comparisons" / "__init__.py",
+        REPO_ROOT / "comparisons" / "inprocess" / "__init__.py",
+    ):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            )
+            for name in names:
+                assert name.split(".")[0] in allowed, f"{path}: imports {name}"

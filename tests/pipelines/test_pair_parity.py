@@ -1,0 +1,223 @@
+"""The two files of a pair read alike, so a measured difference is the orchestrator's.
+
+Checked on the source with `ast`: neither Airflow nor Prefect is imported here,
+so these tests run in the lab's own environment.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.pipelines._pairs import AIRFLOW_DAGS, FOLDERS, PREFECT_FLOWS, SIDES, stems
+
+MAX_LINES = 60
+PIPELINE_DECORATOR = {"airflow": "dag", "prefect": "flow"}
+TWIN_FOLDER = {"airflow": "prefect_flows", "prefect": "airflow_dags"}
+ENV_READERS = {"environ", "environb", "getenv", "getenvb"}
+
+
+def _decorator_name(decorator: ast.expr) -> str:
+    """'task' for @task, @task(...), @task.virtualenv(...); '' for anything else."""
+    node = decorator.func if isinstance(decorator, ast.Call) else decorator
+    if isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _kwargs(decorator: ast.expr) -> dict[str, ast.expr]:
+    if not isinstance(decorator, ast.Call):
+        return {}
+    return {kw.arg: kw.value for kw in decorator.keywords if kw.arg}
+
+
+def _decorated(tree: ast.Module, name: str) -> list[tuple[ast.FunctionDef, ast.expr]]:
+    return [
+        (node, dec)
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+        for dec in node.decorator_list
+        if _decorator_name(dec) == name
+    ]
+
+
+def _seconds(node: ast.expr) -> float:
+    """Seconds of `5` or `timedelta(seconds=5)` written in the source."""
+    if isinstance(node, ast.Call) and _decorator_name(node) == "timedelta":
+        return timedelta(**{kw.arg: ast.literal_eval(kw.value) for kw in node.keywords}).total_seconds()
+    return float(ast.literal_eval(node))
+
+
+@dataclass
+class Pipeline:
+    side: str
+    stem: str
+    path: Path
+    text: str
+    tree: ast.Module
+
+    @classmethod
+    def load(cls, side: str, stem: str) -> Pipeline:
+        path = FOLDERS[side] / f"{stem}.py"
+        text = path.read_text()
+        return cls(side, stem, path, text, ast.parse(text, filename=str(path)))
+
+    @property
+    def tasks(self) -> list[tuple[ast.FunctionDef, ast.expr]]:
+        return _decorated(self.tree, "task")
+
+    @property
+    def pipeline(self) -> tuple[ast.FunctionDef, ast.expr]:
+        found = _decorated(self.tree, PIPELINE_DECORATOR[self.side])
+        assert len(found) == 1, f"{self.path}: expected one @{PIPELINE_DECORATOR[self.side]} function"
+        return found[0]
+
+    def parameters(self) -> list[tuple[str, str | None, Any]]:
+        """(name, annotation, default) of the pipeline function, in order."""
+        args = self.pipeline[0].args
+        assert not (args.vararg or args.kwarg or args.posonlyargs), f"{self.path}: plain parameters only"
+        positional = args.args
+        defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+        params = list(zip(positional, defaults, strict=True)) + list(
+            zip(args.kwonlyargs, args.kw_defaults, strict=True)
+        )
+        return [
+            (
+                arg.arg,
+                ast.unparse(arg.annotation) if arg.annotation else None,
+                ast.literal_eval(default) if default is not None else "<required>",
+            )
+            for arg, default in params
+        ]
+
+    def retry_policy(self) -> list[tuple[str, int, float | None]]:
+        """(task, retries, delay in seconds) of each task as the orchestrator will apply them."""
+        if self.side == "airflow":
+            default_args = _kwargs(self.pipeline[1]).get("default_args")
+            dag_level = (
+                dict(zip([ast.literal_eval(k) for k in default_args.keys], default_args.values, strict=True))
+                if isinstance(default_args, ast.Dict)
+                else {}
+            )
+            retries_key, delay_key = "retries", "retry_delay"
+        else:
+            dag_level, retries_key, delay_key = {}, "retries", "retry_delay_seconds"
+        policy = []
+        for fn, decorator in self.tasks:
+            settings = dag_level | _kwargs(decorator)
+            retries = ast.literal_eval(settings[retries_key]) if retries_key in settings else 0
+            delay = _seconds(settings[delay_key]) if retries and delay_key in settings else None
+            policy.append((fn.name, retries, delay))
+        return policy
+
+
+@pytest.fixture
+def airflow(pair: str) -> Pipeline:
+    return Pipeline.load("airflow", pair)
+
+
+@pytest.fixture
+def prefect(pair: str) -> Pipeline:
+    return Pipeline.load("prefect", pair)
+
+
+def test_every_pipeline_file_has_a_twin() -> None:
+    # Pairs are discovered as the intersection: a half-added pair would be skipped silently.
+    assert stems(AIRFLOW_DAGS) == stems(PREFECT_FLOWS)
+
+
+def test_same_tasks_in_the_same_order(airflow: Pipeline, prefect: Pipeline) -> None:
+    names = [fn.name for fn, _ in airflow.tasks]
+    assert names, f"{airflow.path}: no @task functions"
+    assert names == [fn.name for fn, _ in prefect.tasks]
+
+
+def test_same_parameters_with_the_same_defaults(airflow: Pipeline, prefect: Pipeline) -> None:
+    assert airflow.parameters() == prefect.parameters()
+
+
+def test_airflow_params_agree_with_the_dag_function(airflow: Pipeline) -> None:
+    params = _kwargs(airflow.pipeline[1]).get("params")
+    if params is None:
+        return
+    assert isinstance(params, ast.Dict), f"{airflow.path}: params must be a literal dict"
+    defaults = {name: default for name, _, default in airflow.parameters()}
+    for key, value in zip(params.keys, params.values, strict=True):
+        name = ast.literal_eval(key)
+        assert name in defaults, f"{airflow.path}: Param {name!r} is not a parameter of the dag function"
+        default = value.args[0] if isinstance(value, ast.Call) and value.args else value
+        assert ast.literal_eval(default) == defaults[name], f"{airflow.path}: Param {name!r} default"
+
+
+def test_same_retries(airflow: Pipeline, prefect: Pipeline) -> None:
+    assert airflow.retry_policy() == prefect.retry_policy()
+
+
+def test_names_equal_the_file_stem(airflow: Pipeline, prefect: Pipeline, pair: str) -> None:
+    dag_fn, dag_decorator = airflow.pipeline
+    assert dag_fn.name == pair
+    dag_id = _kwargs(dag_decorator).get("dag_id")
+    assert dag_id is None or ast.literal_eval(dag_id) == pair
+    flow_fn, flow_decorator = prefect.pipeline
+    assert flow_fn.name == pair, "the in-process runner looks the flow up by the file stem"
+    flow_name = _kwargs(flow_decorator).get("name")
+    assert flow_name is not None and ast.literal_eval(flow_name) == pair
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_docstring_names_the_twin(side: str, pair: str) -> None:
+    pipeline = Pipeline.load(side, pair)
+    twin = f"{TWIN_FOLDER[side]}/{pair}.py"
+    assert twin in (ast.get_docstring(pipeline.tree) or ""), f"{pipeline.path}: module docstring must name {twin}"
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_short(side: str, pair: str) -> None:
+    pipeline = Pipeline.load(side, pair)
+    assert len(pipeline.text.splitlines()) < MAX_LINES, f"{pipeline.path}: keep pipeline files under {MAX_LINES} lines"
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_no_environment_reads(side: str, pair: str) -> None:
+    # The lab passes settings through shared_logic (e.g. warehouse_dsn()), never via the pipeline file.
+    pipeline = Pipeline.load(side, pair)
+    reads = [
+        node.lineno
+        for node in ast.walk(pipeline.tree)
+        if (isinstance(node, ast.Attribute) and node.attr in ENV_READERS)
+        or (isinstance(node, ast.Name) and node.id in ENV_READERS)
+        or (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and any(alias.name in ENV_READERS for alias in node.names)
+        )
+    ]
+    assert not reads, f"{pipeline.path}: environment read on lines {reads}"
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_nothing_runs_at_import_time(side: str, pair: str) -> None:
+    """Only imports, definitions and constants at top level (plus Airflow's `<dag>()` registration)."""
+    pipeline = Pipeline.load(side, pair)
+    registration = ast.dump(ast.Expr(ast.Call(ast.Name(pair, ast.Load()), [], [])))
+    registered = False
+    for index, node in enumerate(pipeline.tree.body):
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
+            continue
+        if index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # module docstring
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and not any(isinstance(n, ast.Call) for n in ast.walk(node)):
+            continue
+        if isinstance(node, ast.If) and ast.unparse(node.test) in {"__name__ == '__main__'", '__name__ == "__main__"'}:
+            continue
+        if side == "airflow" and ast.dump(node) == registration:
+            registered = True
+            continue
+        pytest.fail(f"{pipeline.path}:{node.lineno}: runs at import time: {ast.unparse(node)[:80]}")
+    if side == "airflow":
+        assert registered, f"{pipeline.path}: call {pair}() at the bottom so Airflow registers the DAG"

@@ -1,0 +1,119 @@
+"""The REST clients against a mock transport: what each server answer becomes for the user."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from comparisons.clients.airflow import AirflowClient
+from comparisons.clients.prefect import PrefectClient
+from comparisons.errors import AuthError, LabError, ServiceDownError, UnknownPairError
+
+RUN = {"dag_run_id": "lab__abc", "state": "success", "queued_at": "2026-01-01T00:00:00Z",
+       "start_date": "2026-01-01T00:00:01Z", "end_date": "2026-01-01T00:00:04Z", "conf": {"n_rows": 5}}
+TASKS = {"task_instances": [
+    {"task_id": "load", "state": "success", "start_date": "2026-01-01T00:00:03Z",
+     "end_date": "2026-01-01T00:00:03.5Z", "try_number": 1, "map_index": -1},
+    {"task_id": "extract", "state": "success", "start_date": "2026-01-01T00:00:01.2Z",
+     "end_date": "2026-01-01T00:00:01.5Z", "try_number": 2, "map_index": -1},
+]}
+
+
+def airflow_router(request: httpx.Request) -> httpx.Response:
+    path = request.url.path
+    if path == "/auth/token":
+        body = json.loads(request.content)
+        if body["password"] != "right":
+            return httpx.Response(401, json={"detail": "Invalid credentials"})
+        return httpx.Response(201, json={"access_token": "t"})
+    assert request.headers["Authorization"] == "Bearer t"
+    if path == "/api/v2/version":
+        return httpx.Response(200, json={"version": "3.3.2"})
+    if path.startswith("/api/v2/dags/missing"):
+        return httpx.Response(404, json={"detail": "not found"})
+    if path == "/api/v2/dags/etl_basic/dagRuns/lab__abc":
+        return httpx.Response(200, json=RUN)
+    if path == "/api/v2/dags/etl_basic/dagRuns/lab__abc/taskInstances":
+        return httpx.Response(200, json=TASKS)
+    return httpx.Response(500, text=f"unexpected {request.method} {path}")
+
+
+def test_airflow_describe_uses_server_timestamps_and_orders_tasks() -> None:
+    client = AirflowClient("http://af", "admin", "right", transport=httpx.MockTransport(airflow_router))
+    record = client.describe("etl_basic", "lab__abc")
+    assert record.state == "success" and record.version == "3.3.2"
+    assert [t.name for t in record.tasks] == ["extract", "load"]
+    assert record.tasks[0].tries == 2
+    assert (record.end - record.created).total_seconds() == 4.0
+    assert record.started_from == "harness"
+
+
+def test_airflow_wrong_password_is_said_plainly() -> None:
+    client = AirflowClient("http://af", "admin", "wrong", transport=httpx.MockTransport(airflow_router))
+    with pytest.raises(AuthError, match="refused the login of user 'admin'.*LAB_ADMIN_PASSWORD"):
+        client.version()
+
+
+def test_airflow_unknown_dag_names_the_file_to_check() -> None:
+    client = AirflowClient("http://af", "admin", "right", transport=httpx.MockTransport(airflow_router))
+    with pytest.raises(UnknownPairError, match="airflow_dags/missing.py"):
+        client.parameters("missing")
+
+
+def test_server_down_names_the_start_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("comparisons.clients.base.time.sleep", lambda seconds: None)
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    client = PrefectClient("http://pf/api", transport=httpx.MockTransport(refuse))
+    with pytest.raises(ServiceDownError, match=r"Prefect server is not answering.*\./lab up"):
+        client.version()
+
+
+def test_prefect_busy_answers_are_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("comparisons.clients.base.time.sleep", lambda seconds: None)
+    calls = []
+
+    def busy_then_ok(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        return httpx.Response(503) if len(calls) < 3 else httpx.Response(200, json="3.8.8")
+
+    assert PrefectClient("http://pf/api", transport=httpx.MockTransport(busy_then_ok)).version() == "3.8.8"
+    assert len(calls) == 3
+
+
+def test_prefect_unknown_deployment_says_how_to_register_it() -> None:
+    client = PrefectClient("http://pf/api", transport=httpx.MockTransport(lambda r: httpx.Response(404)))
+    with pytest.raises(UnknownPairError, match="prefect_flows/nope.py.*./lab deploy"):
+        client.deployment("nope")
+
+
+def test_prefect_describe_names_tasks_and_marks_ui_runs() -> None:
+    def router(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/admin/version":
+            return httpx.Response(200, json="3.8.8")
+        if request.url.path == "/api/flow_runs/r1":
+            return httpx.Response(200, json={
+                "id": "r1", "state_type": "CRASHED", "created": "2026-01-01T00:00:00+00:00",
+                "start_time": "2026-01-01T00:00:04+00:00", "end_time": "2026-01-01T00:00:05+00:00",
+                "parameters": {}, "tags": []})
+        if request.url.path == "/api/task_runs/filter":
+            return httpx.Response(200, json=[{
+                "name": "extract-15e", "state_type": "COMPLETED", "start_time": "2026-01-01T00:00:04.1+00:00",
+                "end_time": "2026-01-01T00:00:04.2+00:00", "run_count": 1}])
+        return httpx.Response(500)
+
+    record = PrefectClient("http://pf/api", transport=httpx.MockTransport(router)).describe("etl_basic", "r1")
+    assert record.state == "failed" and record.raw_state == "CRASHED"
+    assert [t.name for t in record.tasks] == ["extract"]
+    assert record.started_from == "ui"
+
+
+def test_prefect_error_answer_is_reported_with_its_body() -> None:
+    client = PrefectClient("http://pf/api", transport=httpx.MockTransport(
+        lambda r: httpx.Response(422, json={"detail": "bad"})))
+    with pytest.raises(LabError, match="422.*bad"):
+        client._json("GET", "/flow_runs/x")

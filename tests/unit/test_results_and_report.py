@@ -1,0 +1,71 @@
+"""The results store and the report built from it, with no server anywhere."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.unit.fixtures import comparison
+
+from comparisons.report.build import build_report
+from comparisons.results import Comparison, load_all, write
+from comparisons.settings import LabSettings
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> LabSettings:
+    root = Path(__file__).resolve().parents[2]
+    return LabSettings(root=root, state=tmp_path / "state", results=tmp_path / "results",
+                       reports=tmp_path / "reports", env_file=tmp_path / ".env")
+
+
+def test_a_comparison_round_trips_through_its_json_file(lab: LabSettings) -> None:
+    original = comparison()
+    path = write(lab.results, original)
+    (loaded_path, loaded), = load_all(lab.results)[0]
+    assert loaded_path == path
+    assert loaded.to_json() == original.to_json()
+    assert not list(lab.results.rglob("*.tmp"))
+
+
+def test_a_result_is_never_overwritten(lab: LabSettings) -> None:
+    record = comparison()
+    write(lab.results, record)
+    with pytest.raises(FileExistsError):
+        write(lab.results, record)
+
+
+def test_unreadable_files_are_reported_not_dropped(lab: LabSettings) -> None:
+    write(lab.results, comparison())
+    broken = lab.results / "2026-01-01" / "half-written.json"
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_text('{"schema_version": 1, "pair"')
+    loaded, unreadable = load_all(lab.results)
+    assert len(loaded) == 1
+    assert unreadable[0][0] == broken
+
+
+def test_report_shows_equal_runs_timings_failures_and_code(lab: LabSettings) -> None:
+    for offset in (0.0, 10.0, 20.0):
+        write(lab.results, comparison(offset=offset))
+    write(lab.results, comparison(status="failed", offset=30.0))
+    html_path, md_path = build_report(lab)
+    page, markdown = html_path.read_text(), md_path.read_text()
+    assert "| etl_basic | 3/4 | 4.00 s [4.00–4.00] (n=3) |" in markdown
+    assert "task load failed" in markdown and "task load failed" in page
+    assert page.count("<svg") == 2
+    assert "airflow_dags/etl_basic.py" in page and "prefect_flows/etl_basic.py" in page
+    assert "test cpu, 2 cores" in page
+
+
+def test_report_with_no_results_says_what_to_run(lab: LabSettings) -> None:
+    html_path, _ = build_report(lab)
+    assert "./lab run" in html_path.read_text()
+
+
+def test_record_files_are_plain_json_with_a_schema_version(lab: LabSettings) -> None:
+    data = json.loads(write(lab.results, comparison()).read_text())
+    assert data["schema_version"] == 1
+    assert set(data["runs"]) == {"airflow", "prefect"}
+    assert Comparison.from_json(data).status == "equal"
