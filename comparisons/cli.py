@@ -175,13 +175,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for one run")
     p = add("report", cmd_report, "write the HTML and Markdown report from the stored results")
     p.add_argument("--no-ui", action="store_true", help="do not look for runs started from the UIs")
-    p = add("test", cmd_test, "run the test suite (arguments go to pytest)")
-    p.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    add("test", cmd_test, "run the test suite (further arguments go to pytest)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "test":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.pytest_args = extra
     settings = LabSettings.from_environment()
     try:
         return int(args.handler(settings, args))

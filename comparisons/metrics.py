@@ -57,7 +57,8 @@ def gaps(run: RunRecord) -> float | None:
     intervals = _task_intervals(run)
     if len(intervals) < 2:
         return None
-    return sum(max(0.0, (nxt[0] - prev[1]).total_seconds()) for prev, nxt in zip(intervals, intervals[1:]))
+    pairs = zip(intervals, intervals[1:], strict=False)
+    return sum(max(0.0, (nxt[0] - prev[1]).total_seconds()) for prev, nxt in pairs)
 
 
 def first_task_wait(run: RunRecord) -> float | None:

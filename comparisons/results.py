@@ -95,7 +95,8 @@ def host_info() -> dict[str, Any]:
 def write(folder: Path, comparison: Comparison) -> Path:
     """Write one comparison atomically (temp file + fsync + rename); refuse to overwrite."""
     day = comparison.created_at[:10]
-    target = folder / day / f"{comparison.created_at[11:19].replace(':', '')}-{comparison.pair}-{comparison.comparison_id}.json"
+    clock = comparison.created_at[11:19].replace(":", "")
+    target = folder / day / f"{clock}-{comparison.pair}-{comparison.comparison_id}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".json.tmp")
     with tmp.open("w") as handle:

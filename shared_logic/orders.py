@@ -160,7 +160,8 @@ def load_orders(rows: list[dict], *, orchestrator: str, table: str = ETL_BASIC_T
     Each orchestrator writes its own schema so the two runs never touch each
     other's output and the harness can compare them afterwards.
     """
-    return load_rows(warehouse_dsn(), check_orchestrator(orchestrator), table, ORDERS_COLUMNS, rows)
+    schema = check_orchestrator(orchestrator)  # a typo fails before any connection is attempted
+    return load_rows(warehouse_dsn(), schema, table, ORDERS_COLUMNS, rows)
 
 
 def expected_etl_basic(n_rows: int = 500, seed: int = 42) -> Fingerprint:

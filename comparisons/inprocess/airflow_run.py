@@ -22,9 +22,11 @@ Environment:
 
 `dag.test()` needs a metadata DB. The cheapest correct one is sqlite, created
 in-process here with ``airflow.utils.db.initdb()`` when it has no tables yet
-(about 3 s, against about 8 s for a separate ``airflow db migrate``, which pays
+(about 2-3 s, against about 8 s for a separate ``airflow db migrate``, which pays
 Airflow's import time a second time). A caller that migrated the DB already
 just sets ``AIRFLOW_HOME`` (and the connection) and the runner reuses it.
+Measured 12-18 s a run: about 2.5 s import, 2 s initdb, 8 s for the three tasks
+(each goes through Airflow's in-process Execution API).
 """
 
 from __future__ import annotations

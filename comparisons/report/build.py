@@ -77,7 +77,8 @@ def _markdown(pairs: list[PairResults], conditions: dict[str, str], generated: s
         f"- Profile: {conditions['profiles']}; {conditions['mode']}", "",
         "Timings are medians [min–max] over the comparisons whose outputs matched, from the servers' own "
         "timestamps (trigger recorded → run finished).", "",
-        "| pair | outputs equal | Airflow trigger → done | Prefect trigger → done | Airflow overhead | Prefect overhead |",
+        "| pair | outputs equal | Airflow trigger → done | Prefect trigger → done "
+        "| Airflow overhead | Prefect overhead |",
         "|---|---|---|---|---|---|",
     ]
     for pair in pairs:

@@ -47,10 +47,10 @@ def breakdown_plot(title: str, parts: Mapping[str, Mapping[str, float]]) -> str:
     segments = list(next(iter(parts.values())))
     palette = ["#c7c7c7", "#f2b134", "#4caf50", "#e4572e", "#7e57c2"]
     left = [0.0] * len(names)
-    for colour, segment in zip(palette, segments):
+    for colour, segment in zip(palette, segments, strict=False):
         widths = [parts[n].get(segment, 0.0) for n in names]
         axis.barh(names, widths, left=left, color=colour, label=segment, edgecolor="white")
-        left = [a + b for a, b in zip(left, widths)]
+        left = [a + b for a, b in zip(left, widths, strict=True)]
     axis.set_xlabel("seconds (medians)")
     axis.set_title(title, fontsize=10)
     axis.legend(fontsize=7, ncol=len(segments), loc="upper center", bbox_to_anchor=(0.5, -0.35), frameon=False)

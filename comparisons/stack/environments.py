@@ -30,10 +30,10 @@ def _uv() -> str:
     return found
 
 
-def _run(argv: list[str], log: Path) -> None:
+def _run(argv: list[str], log: Path, cwd: Path | None = None) -> None:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
-        result = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, check=False)
+        result = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, check=False, cwd=cwd)
     if result.returncode != 0:
         raise SetupError(f"`{' '.join(argv[:4])} ...` failed; see {log}")
 
@@ -45,9 +45,9 @@ def lock_file(settings: LabSettings, name: str) -> Path:
 def lock(settings: LabSettings, progress: Callable[[str], None] = print) -> None:
     """Re-resolve every `requirements/<env>.in` into its lock (run when you change a pin)."""
     for name in ENVIRONMENTS:
-        source = settings.root / "requirements" / f"{name}.in"
-        _run([_uv(), "pip", "compile", "--quiet", "--python-version", PYTHON_VERSION, str(source),
-              "-o", str(lock_file(settings, name))], settings.logs / "setup.log")
+        # Relative paths, so the command recorded in the lock's header is the same on every machine.
+        _run([_uv(), "pip", "compile", "--quiet", "--python-version", PYTHON_VERSION, f"requirements/{name}.in",
+              "-o", f"requirements/{name}.lock.txt"], settings.logs / "setup.log", cwd=settings.root)
         progress(f"  locked {lock_file(settings, name).relative_to(settings.root)}")
 
 
@@ -62,7 +62,7 @@ def sync(settings: LabSettings, names: tuple[str, ...] = ENVIRONMENTS,
         if not (venv / "bin" / "python").exists():
             _run([_uv(), "venv", "--quiet", "--python", sys.executable if name == "lab" else PYTHON_VERSION,
                   str(venv)], log)
-        _run([_uv(), "pip", "sync", "--quiet", "--python", str(venv / "bin" / "python"),
+        _run([_uv(), "pip", "sync", "--quiet", "--compile-bytecode", "--python", str(venv / "bin" / "python"),
               str(lock_file(settings, name))], log)
         timings[name] = time.monotonic() - started
         progress(f"  {name}: {venv} in sync with {lock_file(settings, name).name} ({timings[name]:.1f} s)")

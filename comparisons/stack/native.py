@@ -12,7 +12,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -199,7 +198,8 @@ def _start_long_running(
         if time.monotonic() > deadline:
             _stop_process(settings, svc.name)
             raise ServiceStartError(
-                f"{svc.name} was not healthy after {START_TIMEOUT_S:.0f} s. Its log is {log}; last lines:\n{_tail(log)}")
+                f"{svc.name} was not healthy after {START_TIMEOUT_S:.0f} s. "
+                f"Its log is {log}; last lines:\n{_tail(log)}")
         time.sleep(0.25)
     elapsed = time.monotonic() - started
     progress(f"  {svc.name}: healthy after {elapsed:.1f} s (pid {process.pid})")

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from comparisons.settings import LabSettings
 from shared_logic import TableMissingError, expected_fingerprint, fingerprint
 from tests.pipelines._pairs import REPO_ROOT, SIDES
 
@@ -31,11 +32,8 @@ STDERR_TAIL_LINES = 60
 
 
 @pytest.fixture
-def dsn() -> str:
-    value = os.environ.get("LAB_WAREHOUSE_DSN")
-    if not value:
-        pytest.skip("LAB_WAREHOUSE_DSN is not set: point it at a scratch warehouse, e.g. warehouse_test")
-    return value
+def dsn(warehouse_test_dsn: str) -> str:
+    return warehouse_test_dsn
 
 
 def _drop_output(dsn: str, schema: str, table: str) -> None:
@@ -64,7 +62,7 @@ def _tail(text: str, lines: int = STDERR_TAIL_LINES, width: int = 400) -> str:
 
 @pytest.mark.parametrize("side", SIDES)
 def test_inprocess_run_leaves_the_expected_table(side: str, pair: str, dsn: str) -> None:
-    python = REPO_ROOT / ".lab" / "venvs" / side / "bin" / "python"
+    python = LabSettings.from_environment().venv_bin(side, "python")
     if not python.exists():
         pytest.skip(f"{python} is missing: install the {side} environment first (./lab setup)")
     params = TEST_PARAMS.get(pair, {})

@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from tests.pipelines._pairs import AIRFLOW_DAGS, FOLDERS, PREFECT_FLOWS, SIDES, stems
+from comparisons.pairs import unpaired
+from comparisons.settings import LabSettings
+from tests.pipelines._pairs import FOLDERS, SIDES
 
 MAX_LINES = 60
 PIPELINE_DECORATOR = {"airflow": "dag", "prefect": "flow"}
@@ -128,7 +130,7 @@ def prefect(pair: str) -> Pipeline:
 
 def test_every_pipeline_file_has_a_twin() -> None:
     # Pairs are discovered as the intersection: a half-added pair would be skipped silently.
-    assert stems(AIRFLOW_DAGS) == stems(PREFECT_FLOWS)
+    assert unpaired(LabSettings.from_environment()) == {"airflow_dags": [], "prefect_flows": []}
 
 
 def test_same_tasks_in_the_same_order(airflow: Pipeline, prefect: Pipeline) -> None:

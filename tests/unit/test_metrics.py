@@ -1,7 +1,6 @@
-from tests.unit.fixtures import at, run
-
 from comparisons.metrics import gaps, in_tasks, overhead, pickup, summarise, tail, total
 from comparisons.records import RunRecord, TaskRecord
+from tests.unit.fixtures import at, run
 
 
 def test_a_sequential_run_splits_into_pickup_tasks_gaps_and_tail() -> None:

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.unit.fixtures import comparison
 
 from comparisons.report.build import build_report
 from comparisons.results import Comparison, load_all, write
 from comparisons.settings import LabSettings
+from tests.unit.fixtures import comparison
 
 
 @pytest.fixture

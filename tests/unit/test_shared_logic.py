@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import random
 import subprocess
 import sys
@@ -202,11 +201,8 @@ def test_importing_shared_logic_does_not_load_psycopg2() -> None:
 
 
 @pytest.fixture
-def dsn() -> str:
-    value = os.environ.get("LAB_WAREHOUSE_DSN")
-    if not value:
-        pytest.skip("LAB_WAREHOUSE_DSN is not set: point it at a scratch warehouse, e.g. warehouse_test")
-    return value
+def dsn(warehouse_test_dsn: str) -> str:
+    return warehouse_test_dsn
 
 
 @pytest.fixture
