@@ -57,6 +57,13 @@ def cmd_down(settings: LabSettings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_deploy(settings: LabSettings, args: argparse.Namespace) -> int:
+    from comparisons.stack import native
+
+    native.deploy(settings)
+    return 0
+
+
 def cmd_status(settings: LabSettings, args: argparse.Namespace) -> int:
     from comparisons.stack import native
     from comparisons.stack.secrets import read_env_file
@@ -163,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("up", cmd_up, "start PostgreSQL, Airflow and Prefect as local processes")
     p.add_argument("--profile", choices=("tuned", "stock"), default="tuned",
                    help="lab-tuned settings (default) or the vendors' stock defaults")
+    add("deploy", cmd_deploy, "register every flow of prefect_flows/ as a deployment (Airflow needs no step)")
     add("down", cmd_down, "stop every process the lab started, and nothing else")
     add("status", cmd_status, "each service, its health and URL")
     add("credentials", cmd_credentials, "print the Airflow UI login from .env")

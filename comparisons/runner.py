@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from comparisons.clients.airflow import AirflowClient
 from comparisons.clients.base import OrchestratorClient
@@ -18,9 +18,12 @@ from comparisons.pairs import Pair, resolve
 from comparisons.records import RunRecord
 from comparisons.results import Comparison, git_commit, host_info, load_all, write
 from comparisons.settings import LabSettings
-from comparisons.stack.native import native_placement
+from comparisons.stack.native import current_profile, native_placement
 from comparisons.stack.secrets import read_env_file
 from comparisons.stack.services import AIRFLOW_PORT, PREFECT_PORT, warehouse_dsn
+
+if TYPE_CHECKING:
+    from shared_logic.expected import Expectation
 
 __all__ = ["clients", "collect_ui_runs", "compare", "run_pairs", "validate_parameters"]
 
@@ -82,35 +85,29 @@ def _output(dsn: str, orchestrator: str, pair: str) -> dict[str, Any] | None:
         return None
 
 
-def _expected(pair: str, parameters: Mapping[str, Any]) -> dict[str, Any] | None:
-    from shared_logic.expected import EXPECTED_FINGERPRINTS
+def _expectation(pair: str) -> Expectation:
+    from shared_logic.expected import EXPECTATIONS, Expectation
 
-    compute = EXPECTED_FINGERPRINTS.get(pair)
-    return dict(compute(**parameters)) if compute else None
+    return EXPECTATIONS.get(pair, Expectation())
 
 
 def compare(settings: LabSettings, pair: str, runs: Mapping[str, RunRecord],
             parameters: Mapping[str, Any], errors: dict[str, str], *, started_from: str) -> Comparison:
     """Judge two finished runs by the outputs they left in the warehouse."""
+    expectation = _expectation(pair)
     dsn = warehouse_dsn(native_placement(settings), _secrets(settings))
     outputs = {name: _output(dsn, name, pair) for name in runs}
-    expected = _expected(pair, parameters)
-    if any(run.state != "success" for run in runs.values()) or errors:
+    expected = dict(expectation.output(**parameters)) if expectation.output else None
+    if any(run.state != expectation.state for run in runs.values()):
         status = "failed"
-    elif len({str(o) for o in outputs.values()}) == 1 and None not in outputs.values() and (
-            expected is None or next(iter(outputs.values())) == expected):
+    elif expected is None or all(output == expected for output in outputs.values()):
         status = "equal"
     else:
         status = "different"
     return Comparison(
         pair=pair, parameters=dict(parameters), runs=dict(runs), outputs=outputs, expected=expected,
-        status=status, errors=errors, started_from=started_from, profile=_profile(settings),
+        status=status, errors=errors, started_from=started_from, profile=current_profile(settings),
         git_commit=git_commit(settings.root), host=host_info())
-
-
-def _profile(settings: LabSettings) -> str:
-    marker = settings.run_dir / "profile"
-    return marker.read_text().strip() if marker.exists() else "tuned"
 
 
 def _run_one(client: OrchestratorClient, pair: str, parameters: Mapping[str, Any],
@@ -118,7 +115,7 @@ def _run_one(client: OrchestratorClient, pair: str, parameters: Mapping[str, Any
     run_id = client.trigger(pair, parameters)
     record = client.wait(pair, run_id, timeout=timeout)
     error = None
-    if record.state != "success":
+    if record.state != _expectation(pair).state:
         error = client.failure_excerpt(record) or f"run ended {record.raw_state}; see {record.url}"
     return record, error
 
@@ -181,7 +178,8 @@ def collect_ui_runs(settings: LabSettings, progress: Progress = print) -> list[C
         if None in run_ids.values() or seen & set(run_ids.values()):  # type: ignore[arg-type]
             continue
         runs = {c.name: c.describe(pair.name, run_ids[c.name]) for c in sides}  # type: ignore[arg-type]
-        errors = {c.name: c.failure_excerpt(runs[c.name]) for c in sides if runs[c.name].state != "success"}
+        expected_state = _expectation(pair.name).state
+        errors = {c.name: c.failure_excerpt(runs[c.name]) for c in sides if runs[c.name].state != expected_state}
         parameters = runs["prefect"].parameters or runs["airflow"].parameters
         comparison = compare(settings, pair.name, runs, parameters, errors, started_from="ui")
         write(settings.results, comparison)

@@ -5,7 +5,7 @@ difference the lab measures is the orchestrator's. Each orchestrator loads into
 the warehouse schema of its name, table = pair name (e.g. `prefect.etl_basic`).
 """
 
-from shared_logic.expected import EXPECTED_FINGERPRINTS, expected_fingerprint
+from shared_logic.expected import EXPECTATIONS, Expectation, expectation, expected_fingerprint
 from shared_logic.orders import (
     ORDERS_COLUMNS,
     expected_etl_basic,
@@ -26,13 +26,15 @@ from shared_logic.warehouse import (
 )
 
 __all__ = [
-    "EXPECTED_FINGERPRINTS",
+    "EXPECTATIONS",
+    "Expectation",
     "ORCHESTRATORS",
     "ORDERS_COLUMNS",
     "Fingerprint",
     "TableMissingError",
     "WarehouseError",
     "WarehouseNotConfiguredError",
+    "expectation",
     "expected_etl_basic",
     "expected_fingerprint",
     "extract_orders",

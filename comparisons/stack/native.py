@@ -34,7 +34,7 @@ from comparisons.stack.services import (
     service_environment,
 )
 
-__all__ = ["ServiceStatus", "down", "native_placement", "status", "up"]
+__all__ = ["ServiceStatus", "current_profile", "deploy", "down", "native_placement", "status", "up"]
 
 START_TIMEOUT_S = 180.0
 Progress = Callable[[str], None]
@@ -237,6 +237,20 @@ def _signal_group(pid: int, sig: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def deploy(settings: LabSettings, *, progress: Progress = print) -> None:
+    """Re-run the one-shot deploy job against the running stack (after adding a flow file)."""
+    secrets = ensure_env_file(settings.env_file, settings.root / ".env.example")
+    svc = next(s for s in SERVICES if s.name == "prefect-deploy")
+    env = service_environment(svc, native_placement(settings), secrets, profile=current_profile(settings))
+    _run_oneshot(settings, svc, env, progress)
+
+
+def current_profile(settings: LabSettings) -> Profile:
+    """The profile the running stack was started with (`./lab up --profile`)."""
+    marker = settings.run_dir / "profile"
+    return "stock" if marker.exists() and marker.read_text().strip() == "stock" else "tuned"
 
 
 def _stop_process(settings: LabSettings, name: str, timeout: float = 20.0) -> bool:

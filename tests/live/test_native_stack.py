@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -131,11 +132,13 @@ def test_a_scheduled_deployment_runs_on_its_own(lab: LabSettings) -> None:
     """Prefect's scheduler creates runs from a schedule (it silently did not with SQLAlchemy 2.1)."""
     http = httpx.Client(base_url=PREFECT, timeout=30)
     template = PrefectClient(PREFECT).deployment("etl_basic")
+    anchor = (datetime.now(UTC) + timedelta(seconds=5)).isoformat()
     created = http.post("/deployments/", json={
         "name": "scheduled-probe", "flow_id": template["flow_id"], "work_pool_name": "lab",
         "entrypoint": template["entrypoint"], "path": template["path"], "pull_steps": template["pull_steps"],
         "parameter_openapi_schema": template["parameter_openapi_schema"], "paused": False,
-        "schedules": [{"schedule": {"interval": 5}, "active": True}]})
+        # One run due in 5 s, the next an hour later: a scheduled run without a flood of them.
+        "schedules": [{"schedule": {"interval": 3600, "anchor_date": anchor}, "active": True}]})
     assert created.status_code in (200, 201), created.text
     deployment_id = created.json()["id"]
     try:

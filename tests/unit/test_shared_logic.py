@@ -156,7 +156,7 @@ def test_expected_fingerprint_is_the_plain_python_answer() -> None:
     assert expected_fingerprint("etl_basic") == expected_etl_basic()
     assert expected_fingerprint("etl_basic", n_rows=50, seed=1) != expected_etl_basic()
     assert expected_etl_basic()["rows"] == len(transform_orders(extract_orders()))
-    with pytest.raises(KeyError, match="EXPECTED_FINGERPRINTS"):
+    with pytest.raises(KeyError, match="EXPECTATIONS"):
         expected_fingerprint("no_such_pair")
 
 
