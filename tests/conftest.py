@@ -7,14 +7,16 @@ tables a user's runs wrote.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
 
 from comparisons.settings import LabSettings
-from comparisons.stack import postgres
+from comparisons.stack import native, postgres
 from comparisons.stack.secrets import ensure_env_file
-from comparisons.stack.services import DATABASES, POSTGRES_PORT
+from comparisons.stack.services import AIRFLOW_PORT, DATABASES, POSTGRES_PORT, PREFECT_PORT, SERVICES
 
 TEST_DATABASE = "warehouse_test"
 
@@ -27,6 +29,20 @@ def settings() -> LabSettings:
 @pytest.fixture(scope="session")
 def lab_secrets(settings: LabSettings) -> dict[str, str]:
     return ensure_env_file(settings.env_file, settings.root / ".env.example")
+
+
+@pytest.fixture(scope="session")
+def stack(settings: LabSettings) -> Iterator[LabSettings]:
+    """The native stack up, as `./lab up` brings it; at the end `./lab down` must leave nothing running."""
+    native.up(settings, progress=lambda line: print(line, file=sys.stderr))
+    yield settings
+    native.down(settings, progress=lambda line: None)
+    leftovers = [svc.name for svc in SERVICES if native.running_pid(settings, svc.name) is not None]
+    services = r"airflow (api-server|scheduler|dag-processor|triggerer)|prefect (server start|worker start)"
+    stray = subprocess.run(["pgrep", "-af", services], capture_output=True, text=True).stdout.strip()
+    ports = [port for port in (AIRFLOW_PORT, PREFECT_PORT) if native.port_in_use(port)]
+    if leftovers or stray or ports:
+        pytest.fail(f"`down` left services running: {leftovers} {stray!r}, ports still open: {ports}")
 
 
 @pytest.fixture(scope="session")

@@ -86,7 +86,7 @@ def running_pid(settings: LabSettings, name: str) -> int | None:
     return pid if _proc_start_time(pid) == started else None
 
 
-def _port_in_use(port: int) -> bool:
+def port_in_use(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
@@ -179,7 +179,7 @@ def _start_long_running(
     if running_pid(settings, svc.name) is not None:
         progress(f"  {svc.name}: already running")
         return 0.0
-    if svc.port is not None and _port_in_use(svc.port):
+    if svc.port is not None and port_in_use(svc.port):
         raise PortTakenError(
             f"port {svc.port}, which {svc.name} needs, is taken by another process: {_listener_of(svc.port)}.\n"
             f"Stop that process (or `./lab down` if it is a lab left from another checkout) and retry.")

@@ -1,7 +1,8 @@
 """The native stack for real: PostgreSQL, Airflow and Prefect started, driven over REST, stopped.
 
 Reads like the README: `./lab up`, `./lab status`, `./lab run etl_basic`, UI-started runs picked
-up by `./lab report`, then `./lab down` leaves nothing running. Results go to a temporary folder.
+up by `./lab report`. The session's `stack` fixture checks that `./lab down` leaves nothing running.
+Results go to a temporary folder.
 """
 
 from __future__ import annotations
@@ -9,10 +10,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -35,11 +34,10 @@ PREFECT = f"http://127.0.0.1:{PREFECT_PORT}/api"
 
 
 @pytest.fixture(scope="module")
-def lab(settings: LabSettings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabSettings]:
-    """The stack up (as `./lab up`), with results and reports kept out of the user's folders."""
-    native.up(settings, progress=lambda line: print(line, file=sys.stderr))
+def lab(stack: LabSettings, tmp_path_factory: pytest.TempPathFactory) -> LabSettings:
+    """The running stack, with results and reports kept out of the user's folders."""
     scratch = tmp_path_factory.mktemp("lab")
-    yield dataclasses.replace(settings, results=scratch / "results", reports=scratch / "reports")
+    return dataclasses.replace(stack, results=scratch / "results", reports=scratch / "reports")
 
 
 def lab_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -154,15 +152,3 @@ def test_a_scheduled_deployment_runs_on_its_own(lab: LabSettings) -> None:
     finally:
         http.post("/deployments/" + deployment_id + "/pause_deployment")
         http.delete(f"/deployments/{deployment_id}")
-
-
-def test_down_stops_everything_the_lab_started(lab: LabSettings) -> None:
-    native.down(lab, progress=lambda line: None)
-    for svc in SERVICES:
-        assert native.running_pid(lab, svc.name) is None
-    for port in (AIRFLOW_PORT, PREFECT_PORT):
-        with pytest.raises(httpx.ConnectError):
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
-    services = r"airflow (api-server|scheduler|dag-processor|triggerer)|prefect (server start|worker start)"
-    leftovers = subprocess.run(["pgrep", "-af", services], capture_output=True, text=True).stdout
-    assert leftovers.strip() == "", leftovers
