@@ -36,6 +36,8 @@ def stack(settings: LabSettings) -> Iterator[LabSettings]:
     """The native stack up, as `./lab up` brings it; at the end `./lab down` must leave nothing running."""
     native.up(settings, progress=lambda line: print(line, file=sys.stderr))
     yield settings
+    if os.environ.get("LAB_KEEP_STACK") == "1":  # developers sharing one running stack; CI never sets it
+        return
     native.down(settings, progress=lambda line: None)
     leftovers = [svc.name for svc in SERVICES if native.running_pid(settings, svc.name) is not None]
     services = r"airflow (api-server|scheduler|dag-processor|triggerer)|prefect (server start|worker start)"

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from comparisons.settings import LabSettings
-from shared_logic import TableMissingError, expected_fingerprint, fingerprint
+from shared_logic import TableMissingError, expectation, expected_fingerprint, fingerprint
 from tests.pipelines._pairs import REPO_ROOT, SIDES
 
 pytestmark = pytest.mark.pipeline
@@ -77,9 +77,14 @@ def test_inprocess_run_leaves_the_expected_table(side: str, pair: str, dsn: str)
     lines = proc.stdout.strip().splitlines()
     assert lines, f"the runner printed nothing on stdout{explain}"
     result = json.loads(lines[-1])
-    assert result["state"] == "success", f"{result}{explain}"
-    assert result["tasks"] and set(result["tasks"].values()) == {"success"}, f"{result}{explain}"
+    expected_state = expectation(pair).state
+    assert result["state"] == expected_state, f"{result}{explain}"
+    if expected_state == "failed":
+        return  # a pair that exists to show a failure (e.g. a timeout) is judged by its state
+    assert result["tasks"] and set(result["tasks"].values()) <= {"success", "skipped"}, f"{result}{explain}"
     assert proc.returncode == 0, explain
+    if expectation(pair).output is None:
+        return
 
     try:
         actual = fingerprint(dsn, side, pair)
