@@ -142,6 +142,17 @@ def cmd_all(settings: LabSettings, args: argparse.Namespace) -> int:
     return 0 if all(c.status == "equal" for c in comparisons) else 1
 
 
+def cmd_bench(settings: LabSettings, args: argparse.Namespace) -> int:
+    from comparisons.bench.sweep import sweep
+    from comparisons.report.build import build_report
+
+    sweep(settings, profile="quick" if args.quick else "full", stack_profile=args.profile,
+          restart=not args.no_restart, new=args.new, timeout=args.timeout)
+    html, markdown = build_report(settings)
+    print(f"Report: {html}\n        {markdown}")
+    return 0
+
+
 def cmd_test(settings: LabSettings, args: argparse.Namespace) -> int:
     import subprocess
 
@@ -183,11 +194,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for one run")
     p = add("report", cmd_report, "write the HTML and Markdown report from the stored results")
     p.add_argument("--no-ui", action="store_true", help="do not look for runs started from the UIs")
+    p = add("bench", cmd_bench, "benchmark sweep: every pair repeated, chains, fan-outs, bursts, payloads, "
+            "setup cost; resumable")
+    p.add_argument("--quick", action="store_true", help="the small sweep CI runs (default: the full sweep)")
+    p.add_argument("--profile", choices=("tuned", "stock"), default="tuned", help="stack settings to measure")
+    p.add_argument("--no-restart", action="store_true", help="measure the running stack (skip the cold start)")
+    p.add_argument("--new", action="store_true", help="start a new session instead of resuming")
+    p.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for one run")
     add("test", cmd_test, "run the test suite (further arguments go to pytest)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress shows up in logs at once
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "test":

@@ -4,24 +4,33 @@ Runs inside the Prefect environment. The deployment is named after the file, lik
 Airflow DAG, and is loaded from local source, so an edited flow runs without re-deploying.
 Deployment options a flow needs (a schedule, a concurrency limit, …) live where Prefect users
 expect them: an entry of the same name under `deployments:` in `prefect_flows/prefect.yaml`.
+It also provisions what flows use from the server (`provision`): a global concurrency limit for
+each of the lab's pools (`config/pools.json`, which Airflow imports as pools), and the Secret block
+and Variable made from the lab's `.env` values it is given (never printed).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 from prefect import Flow
+from prefect.blocks.system import Secret
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.exceptions import ObjectAlreadyExists
 from prefect.schedules import Cron, Interval
+from prefect.variables import Variable
 
 FLOWS = Path(__file__).resolve().parent.parent / "prefect_flows"
+POOLS = Path(__file__).resolve().parent.parent / "config" / "pools.json"
 
 
 async def ensure_work_pool(name: str) -> None:
@@ -30,6 +39,35 @@ async def ensure_work_pool(name: str) -> None:
             await client.create_work_pool(WorkPoolCreate(name=name, type="process"))
         except ObjectAlreadyExists:
             pass
+
+
+def ensure_concurrency_limits(pools: Path = POOLS) -> list[str]:
+    """Each Airflow pool of the lab as a Prefect global concurrency limit of the same name and size."""
+    declared = json.loads(pools.read_text())
+    with get_client(sync_client=True) as client:
+        for name, pool in declared.items():
+            client.upsert_global_concurrency_limit_by_name(name, int(pool["slots"]))
+    return [f"concurrency limit {name} ({pool['slots']} slots)" for name, pool in declared.items()]
+
+
+def ensure_pipeline_settings(environ: Mapping[str, str] = os.environ) -> list[str]:
+    """Secret block `lab-partner` and Variable `lab_export_country`, from the lab's `.env` values.
+
+    Airflow gets the same two as environment variables (`services.airflow_pipeline_settings`).
+    """
+    made = []
+    if secret := environ.get("LAB_PIPELINE_SECRET"):
+        Secret(value=secret).save("lab-partner", overwrite=True)
+        made.append("secret block lab-partner")
+    if country := environ.get("LAB_EXPORT_COUNTRY"):
+        Variable.set("lab_export_country", country, overwrite=True)
+        made.append("variable lab_export_country")
+    return made
+
+
+def provision() -> list[str]:
+    """Everything flows read from the server besides their deployments; idempotent."""
+    return ensure_concurrency_limits() + ensure_pipeline_settings()
 
 
 DEPLOY_OPTIONS = {"paused", "concurrency_limit", "parameters", "description"}
@@ -81,6 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pool", required=True)
     args = parser.parse_args(argv)
     asyncio.run(ensure_work_pool(args.pool))
+    for made in provision():
+        print(f"provisioned {made}", flush=True)
     deploy_all(args.pool)
     return 0
 

@@ -41,6 +41,8 @@ class Comparison:
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     git_commit: str = ""
     host: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, Any] = field(default_factory=dict)
+    """Where a comparison came from, e.g. {"bench_session": …, "workload": "chain", "size": 10}."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -48,7 +50,7 @@ class Comparison:
             "created_at": self.created_at, "pair": self.pair, "status": self.status,
             "started_from": self.started_from, "profile": self.profile, "parameters": self.parameters,
             "expected": self.expected, "outputs": self.outputs, "errors": self.errors,
-            "git_commit": self.git_commit, "host": self.host,
+            "git_commit": self.git_commit, "host": self.host, "labels": self.labels,
             "runs": {name: run.to_json() for name, run in self.runs.items()},
         }
 
@@ -61,7 +63,7 @@ class Comparison:
             outputs=data["outputs"], status=data["status"], errors=data.get("errors", {}),
             started_from=data.get("started_from", "harness"), profile=data.get("profile", "tuned"),
             comparison_id=data["comparison_id"], created_at=data["created_at"],
-            git_commit=data.get("git_commit", ""), host=data.get("host", {}),
+            git_commit=data.get("git_commit", ""), host=data.get("host", {}), labels=data.get("labels", {}),
             runs={name: RunRecord.from_json(run) for name, run in data["runs"].items()})
 
 
@@ -112,7 +114,7 @@ def write(folder: Path, comparison: Comparison) -> Path:
 def load_all(folder: Path) -> tuple[list[tuple[Path, Comparison]], list[tuple[Path, str]]]:
     """Every stored comparison, oldest first, and the files that could not be read (with why)."""
     loaded, broken = [], []
-    for path in sorted(folder.glob("*/*.json")):
+    for path in sorted(folder.glob("[0-9]*/*.json")):  # date folders; bench/ and drift/ hold other records
         try:
             loaded.append((path, Comparison.from_json(json.loads(path.read_text()))))
         except (ValueError, KeyError, TypeError) as exc:

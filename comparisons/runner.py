@@ -6,6 +6,8 @@ both output tables match the answer computed in plain Python (`shared_logic.expe
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +36,8 @@ JSON_TYPES: Mapping[str, tuple[type, ...]] = {
 }
 
 
-def _secrets(settings: LabSettings) -> dict[str, str]:
+def credentials(settings: LabSettings) -> dict[str, str]:
+    """The lab's `.env` values (logins, database passwords)."""
     values = read_env_file(settings.env_file)
     if not values:
         raise LabError(f"{settings.env_file} is missing: start the lab with `./lab up` first.")
@@ -42,7 +45,7 @@ def _secrets(settings: LabSettings) -> dict[str, str]:
 
 
 def clients(settings: LabSettings) -> list[OrchestratorClient]:
-    secrets = _secrets(settings)
+    secrets = credentials(settings)
     return [
         AirflowClient(f"http://127.0.0.1:{AIRFLOW_PORT}", secrets["LAB_ADMIN_USERNAME"],
                       secrets["LAB_ADMIN_PASSWORD"]),
@@ -74,6 +77,13 @@ def validate_parameters(pair: str, schemas: Mapping[str, Mapping[str, Any]],
             minimum = schema[name].get("minimum")
             if minimum is not None and isinstance(value, (int, float)) and value < minimum:
                 raise BadParametersError(f"{pair}: parameter {name!r} must be >= {minimum}, got {value}.")
+            maximum = schema[name].get("maximum")
+            if maximum is not None and isinstance(value, (int, float)) and value > maximum:
+                raise BadParametersError(f"{pair}: parameter {name!r} must be <= {maximum}, got {value}.")
+            allowed = schema[name].get("enum")
+            if allowed is not None and value not in allowed:
+                raise BadParametersError(
+                    f"{pair}: parameter {name!r} must be one of {', '.join(map(repr, allowed))}, got {value!r}.")
 
 
 def _output(dsn: str, orchestrator: str, pair: str) -> dict[str, Any] | None:
@@ -85,6 +95,34 @@ def _output(dsn: str, orchestrator: str, pair: str) -> dict[str, Any] | None:
         return None
 
 
+# A hook or callback may write its row a moment after its run has ended (Airflow runs DAG callbacks
+# in the dag-processor; Prefect runs hooks after the final state is set): wait that long for a table.
+OUTPUT_SETTLE_S = 30.0
+
+
+def _outputs(dsn: str, orchestrators: list[str], pair: str, *, settle: bool) -> dict[str, dict[str, Any] | None]:
+    deadline = time.monotonic() + (OUTPUT_SETTLE_S if settle else 0.0)
+    while True:
+        outputs = {name: _output(dsn, name, pair) for name in orchestrators}
+        if all(output is not None for output in outputs.values()) or time.monotonic() >= deadline:
+            return outputs
+        time.sleep(0.5)
+
+
+def _drop_outputs(settings: LabSettings, pair: str) -> None:
+    """Drop the pair's output tables before a harness run, so a table left by an earlier run never counts."""
+    import psycopg2
+    from psycopg2 import sql
+
+    conn = psycopg2.connect(warehouse_dsn(native_placement(settings), credentials(settings)), connect_timeout=10)
+    try:
+        with conn, conn.cursor() as cur:
+            for orchestrator in ("airflow", "prefect"):
+                cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(orchestrator, pair)))
+    finally:
+        conn.close()
+
+
 def _expectation(pair: str) -> Expectation:
     from shared_logic.expected import EXPECTATIONS, Expectation
 
@@ -94,10 +132,15 @@ def _expectation(pair: str) -> Expectation:
 def compare(settings: LabSettings, pair: str, runs: Mapping[str, RunRecord],
             parameters: Mapping[str, Any], errors: dict[str, str], *, started_from: str) -> Comparison:
     """Judge two finished runs by the outputs they left in the warehouse."""
+    from shared_logic.expected import expected_fingerprint
+
     expectation = _expectation(pair)
-    dsn = warehouse_dsn(native_placement(settings), _secrets(settings))
-    outputs = {name: _output(dsn, name, pair) for name in runs}
-    expected = dict(expectation.output(**parameters)) if expectation.output else None
+    env = credentials(settings)
+    dsn = warehouse_dsn(native_placement(settings), env)
+    computed = expected_fingerprint(pair, env, **parameters) if expectation.output else None
+    expected = dict(computed) if computed else None
+    as_expected = all(run.state == expectation.state for run in runs.values())
+    outputs = _outputs(dsn, list(runs), pair, settle=expected is not None and as_expected)
     if any(run.state != expectation.state for run in runs.values()):
         status = "failed"
     elif expected is None or all(output == expected for output in outputs.values()):
@@ -132,27 +175,40 @@ def _describe(comparison: Comparison) -> str:
     return f"{comparison.status.upper():<9} " + ", ".join(parts)
 
 
+def run_comparison(settings: LabSettings, sides: list[OrchestratorClient], pair: str,
+                   parameters: Mapping[str, Any], *, timeout: float = 300.0,
+                   labels: Mapping[str, Any] | None = None) -> Comparison:
+    """Run one pair on each side in turn (never both at once), judge the outputs, store the record."""
+    runs, errors = {}, {}
+    _drop_outputs(settings, pair)
+    for client in sides:
+        runs[client.name], error = _run_one(client, pair, parameters, timeout)
+        if error:
+            errors[client.name] = error
+    comparison = compare(settings, pair, runs, parameters, errors, started_from="harness")
+    comparison = dataclasses.replace(comparison, labels=dict(labels or {}))
+    write(settings.results, comparison)
+    return comparison
+
+
+def prepare_parameters(sides: list[OrchestratorClient], pair: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate `given` against both servers' schemas and fill in the defaults."""
+    validate_parameters(pair, {c.name: c.parameter_schema(pair) for c in sides}, given)
+    return {**sides[0].parameters(pair), **given}
+
+
 def run_pairs(settings: LabSettings, pairs: list[Pair], given: Mapping[str, Any], *, repeat: int = 1,
               timeout: float = 300.0, progress: Progress = print) -> list[Comparison]:
     """Run each pair `repeat` times on both sides, one side after the other so neither slows the other."""
     sides = clients(settings)
     done = []
     for pair in pairs:
-        schemas = {c.name: c.parameter_schema(pair.name) for c in sides}
-        validate_parameters(pair.name, schemas, given)
-        defaults = sides[0].parameters(pair.name)
-        parameters = {**defaults, **given}
+        parameters = prepare_parameters(sides, pair.name, given)
         for attempt in range(1, repeat + 1):
             progress(f"{pair.name} [{attempt}/{repeat}] running on airflow, then prefect …")
-            runs, errors = {}, {}
-            for client in sides:
-                runs[client.name], error = _run_one(client, pair.name, parameters, timeout)
-                if error:
-                    errors[client.name] = error
-            comparison = compare(settings, pair.name, runs, parameters, errors, started_from="harness")
-            path = write(settings.results, comparison)
-            progress(f"  {_describe(comparison)}  → {_shown(path, settings.root)}")
-            for name, error in errors.items():
+            comparison = run_comparison(settings, sides, pair.name, parameters, timeout=timeout)
+            progress(f"  {_describe(comparison)}  → results/{comparison.created_at[:10]}/")
+            for name, error in comparison.errors.items():
                 progress(f"  {name}: {error}")
             done.append(comparison)
     return done

@@ -80,12 +80,15 @@ def check_orchestrator(orchestrator: str) -> str:
     return orchestrator
 
 
-def load_rows(dsn: str, schema: str, table: str, columns: Sequence[Column], rows: Iterable[dict]) -> int:
+def load_rows(dsn: str, schema: str, table: str, columns: Sequence[Column], rows: Iterable[dict], *,
+              partition: tuple[str, str] | None = None) -> int:
     """Replace the content of `schema.table` with `rows` in one transaction; returns the count.
 
     Creating the table if missing and DELETE + INSERT in a single transaction
     makes a load idempotent (a retry or a rerun never duplicates rows) and
     atomic (a crash mid-load leaves the previous content, never a partial one).
+    With `partition=(column, value)` only the rows whose `column` equals `value` are
+    replaced: several loads (e.g. one per source) then share one table.
     """
     import psycopg2
     from psycopg2 import sql
@@ -93,6 +96,8 @@ def load_rows(dsn: str, schema: str, table: str, columns: Sequence[Column], rows
 
     names = [name for name, _ in columns]
     values = [tuple(row[name] for name in names) for row in rows]
+    if partition is not None and any(value[names.index(partition[0])] != partition[1] for value in values):
+        raise ValueError(f"every row loaded into partition {partition[0]}={partition[1]!r} must have that value")
     target = sql.Identifier(schema, table)
     conn = psycopg2.connect(dsn, connect_timeout=10)
     try:
@@ -108,7 +113,11 @@ def load_rows(dsn: str, schema: str, table: str, columns: Sequence[Column], rows
                     ),
                 )
             )
-            cur.execute(sql.SQL("DELETE FROM {}").format(target))
+            if partition is None:
+                cur.execute(sql.SQL("DELETE FROM {}").format(target))
+            else:
+                delete = sql.SQL("DELETE FROM {} WHERE {} = %s").format(target, sql.Identifier(partition[0]))
+                cur.execute(delete, (partition[1],))
             if values:
                 insert = sql.SQL("INSERT INTO {} ({}) VALUES %s").format(
                     target, sql.SQL(", ").join(map(sql.Identifier, names))

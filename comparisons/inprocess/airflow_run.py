@@ -19,6 +19,8 @@ Environment:
   ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=sqlite:///$AIRFLOW_HOME/airflow.db``,
   ``AIRFLOW__CORE__LOAD_EXAMPLES=False`` and
   ``AIRFLOW__CORE__DAGS_FOLDER=<repo>/airflow_dags``.
+* ``LAB_PIPELINE_SECRET``, ``LAB_EXPORT_COUNTRY`` (optional): become the Connection and Variable
+  the stack gives Airflow (`comparisons.stack.services.airflow_pipeline_settings`).
 
 `dag.test()` needs a metadata DB. The cheapest correct one is sqlite, created
 in-process here with ``airflow.utils.db.initdb()`` when it has no tables yet
@@ -39,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from comparisons.inprocess._common import REPO_ROOT, claim_stdout, emit, parse_args, pipeline_file
+from comparisons.stack.services import airflow_pipeline_settings
 
 ORCHESTRATOR = "airflow"
 
@@ -60,6 +63,7 @@ def _configure_environment() -> Path | None:
     os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home / 'airflow.db'}")
     os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO_ROOT / "airflow_dags"))
+    os.environ.update(airflow_pipeline_settings(os.environ))
     return temp_home
 
 

@@ -19,7 +19,10 @@ Environment:
   ephemeral server subprocess there (stopped at exit). The caller's other
   ``PREFECT_*`` variables are ignored (no profile or DB of theirs is touched),
   the server gets 120 s to start instead of 20, and telemetry is off (on sqlite
-  it only logs "database is locked" noise).
+  it only logs "database is locked" noise). The throw-away API is then provisioned as the
+  stack's deploy job provisions the lab's server (`comparisons.prefect_deploy.provision`):
+  concurrency limits, and the Secret block and Variable from ``LAB_PIPELINE_SECRET`` and
+  ``LAB_EXPORT_COUNTRY`` when those are set.
 
 Speed: a fresh Prefect DB costs ~12 s of Alembic migrations at server start. So
 the first run migrates a template DB once per Prefect version
@@ -147,6 +150,9 @@ def run(pair: str, params: dict[str, Any]) -> dict[str, Any]:
         isolated = _isolated_env(home)
         os.environ.clear()
         os.environ.update(isolated)
+        from comparisons.prefect_deploy import provision
+
+        provision()
     flow = _load_flow(pair)
     state = flow(**params, return_state=True)
     flow_run_id = state.state_details.flow_run_id

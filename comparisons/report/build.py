@@ -18,6 +18,8 @@ from pygments.lexers import PythonLexer
 
 from comparisons.metrics import METRICS, Summary, summarise
 from comparisons.pairs import discover
+from comparisons.report.bench_section import authoring_section, bench_html, bench_markdown, load_view
+from comparisons.report.claims import claims_section
 from comparisons.report.plots import breakdown_plot, latency_plot
 from comparisons.results import Comparison, load_all
 from comparisons.settings import SIDES, LabSettings
@@ -46,6 +48,9 @@ def _group(settings: LabSettings) -> tuple[list[PairResults], list[tuple[Path, s
     loaded, broken = load_all(settings.results)
     grouped: dict[str, list[tuple[Path, Comparison]]] = defaultdict(list)
     for path, comparison in loaded:
+        # Scaling workloads (other sizes, other parameters) and warm-ups belong to the benchmark section.
+        if comparison.labels.get("workload", "pair") != "pair" or comparison.labels.get("warmup"):
+            continue
         grouped[comparison.pair].append((path, comparison))
     return [PairResults(name, items) for name, items in sorted(grouped.items())], broken
 
@@ -173,6 +178,13 @@ def build_report(settings: LabSettings) -> tuple[Path, Path]:
                              for cell in row.strip("|").split("|")) + "</tr>"
             for i, row in enumerate(rows) if i != 1) + "</table>")
     body += [_pair_html(settings, pair, files) for pair in pairs]
+    views = load_view(settings)
+    body += [bench_html(view, discover(settings)) for view in views]
+    authoring_html, authoring_md = authoring_section(settings)
+    claims_html, claims_md = claims_section(discover(settings), views[0] if views else None)
+    body += [authoring_html, claims_html]
+    markdown += "".join("\n" + bench_markdown(view, discover(settings)) for view in views)
+    markdown += "\n" + claims_md + "\n" + authoring_md
     if broken:
         body.append("<h2>Unreadable result files</h2><ul>" + "".join(
             f"<li>{html.escape(str(p))}: {html.escape(why)}</li>" for p, why in broken) + "</ul>")

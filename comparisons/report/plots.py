@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 __all__ = ["breakdown_plot", "latency_plot"]
 
-COLOURS = {"airflow": "#017cee", "prefect": "#2d6df6"}
+COLOURS = {"airflow": "#017cee", "prefect": "#e4572e", "baseline": "#4caf50"}
 HATCH = {"airflow": "", "prefect": "//"}
 
 

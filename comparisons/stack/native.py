@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -137,6 +138,9 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 def _argv(settings: LabSettings, svc: Service) -> list[str]:
     program = settings.venv_bin(svc.side, svc.command[0])
+    if svc.command[0] == "bash" and settings.venv_bin(svc.side, "python").exists():
+        # A one-shot chaining commands: the system's shell, with the environment's bin first on its PATH.
+        return [shutil.which("bash") or "/bin/bash", *svc.command[1:]]
     if not program.exists():
         raise SetupError(f"{program} is missing: the {svc.side} environment is not installed. Run `./lab setup`.")
     return [str(program), *svc.command[1:]]

@@ -34,9 +34,10 @@ GENERATED: Mapping[str, Callable[[], str]] = {
     "LAB_AIRFLOW_JWT_SECRET": _token,
     "LAB_AIRFLOW_API_SECRET_KEY": _token,
     "LAB_AIRFLOW_FERNET_KEY": _fernet_key,
+    "LAB_PIPELINE_SECRET": _token,
 }
 
-DEFAULTS: Mapping[str, str] = {"LAB_ADMIN_USERNAME": "admin"}
+DEFAULTS: Mapping[str, str] = {"LAB_ADMIN_USERNAME": "admin", "LAB_EXPORT_COUNTRY": "DE"}
 
 
 def read_env_file(path: Path) -> dict[str, str]:

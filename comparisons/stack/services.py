@@ -8,6 +8,7 @@ only thing the two modes do not share.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -16,12 +17,14 @@ __all__ = [
     "AIRFLOW_PORT",
     "AIRFLOW_VERSION",
     "DATABASES",
+    "PIPELINE_SETTINGS",
     "POSTGRES_PORT",
     "PREFECT_PORT",
     "PREFECT_VERSION",
     "SERVICES",
     "TUNED_SETTINGS",
     "WORK_POOL",
+    "airflow_pipeline_settings",
     "Health",
     "Placement",
     "Service",
@@ -46,6 +49,11 @@ DATABASES: Mapping[str, tuple[str, str]] = {
     "prefect": ("prefect", "LAB_PREFECT_DB_PASSWORD"),
     "warehouse": ("warehouse", "LAB_WAREHOUSE_DB_PASSWORD"),
 }
+
+#: `.env` values the pipelines read through their orchestrator's own store (pair `secrets_and_config`):
+#: Airflow as a Connection and a Variable given by environment variables (`airflow_pipeline_settings`),
+#: Prefect as a Secret block and a Variable that the prefect-deploy job creates from its environment.
+PIPELINE_SETTINGS = ("LAB_PIPELINE_SECRET", "LAB_EXPORT_COUNTRY")
 
 Profile = Literal["tuned", "stock"]
 
@@ -97,7 +105,9 @@ class Service:
 _AIRFLOW_HEALTH = f"http://127.0.0.1:{AIRFLOW_PORT}/api/v2/monitor/health"
 
 SERVICES: tuple[Service, ...] = (
-    Service("airflow-init", "airflow", ("airflow", "db", "migrate"), oneshot=True),
+    # Pools are declared in config/pools.json (Airflow's own import format) and imported at every start.
+    Service("airflow-init", "airflow",
+            ("bash", "-c", "airflow db migrate && airflow pools import config/pools.json"), oneshot=True),
     Service(
         "airflow-apiserver", "airflow", ("airflow", "api-server"),
         depends_on=("airflow-init",), port=AIRFLOW_PORT,
@@ -152,6 +162,22 @@ def _tuning(profile: Profile) -> dict[str, str]:
     return {name: values[column] for name, values in TUNED_SETTINGS.items()}
 
 
+def airflow_pipeline_settings(values: Mapping[str, str]) -> dict[str, str]:
+    """Connection `lab_partner` (its password is the pipeline secret) and Variable `lab_export_country`.
+
+    Given as `AIRFLOW_CONN_*`/`AIRFLOW_VAR_*` variables: Airflow reads them before its database,
+    never lists them in the UI, and masks a connection's password in task logs. Keys missing
+    from `values` are left out (the in-process runner passes only what a pair needs).
+    """
+    env = {}
+    if "LAB_PIPELINE_SECRET" in values:
+        env["AIRFLOW_CONN_LAB_PARTNER"] = json.dumps(
+            {"conn_type": "generic", "password": values["LAB_PIPELINE_SECRET"]})
+    if "LAB_EXPORT_COUNTRY" in values:
+        env["AIRFLOW_VAR_LAB_EXPORT_COUNTRY"] = values["LAB_EXPORT_COUNTRY"]
+    return env
+
+
 def _airflow_environment(p: Placement, secrets: Mapping[str, str]) -> dict[str, str]:
     role, key = DATABASES["airflow"]
     return {
@@ -176,6 +202,7 @@ def _airflow_environment(p: Placement, secrets: Mapping[str, str]) -> dict[str, 
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": p.bind_host,
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(SCHEDULER_HEALTH_PORT),
+        **airflow_pipeline_settings(secrets),
     }
 
 
@@ -201,6 +228,8 @@ def service_environment(
         placement, secrets)
     prefix = "AIRFLOW__" if svc.side == "airflow" else "PREFECT_"
     env |= {k: v for k, v in _tuning(profile).items() if k.startswith(prefix)}
+    if svc.name == "prefect-deploy":  # it creates Prefect's Secret block and Variable from these
+        env |= {key: secrets[key] for key in PIPELINE_SETTINGS}
     env["PYTHONPATH"] = placement.root
     env["LAB_WAREHOUSE_DSN"] = warehouse_dsn(placement, secrets)
     env["LAB_PROFILE"] = profile

@@ -48,11 +48,41 @@ def _decorated(tree: ast.Module, name: str) -> list[tuple[ast.FunctionDef, ast.e
     ]
 
 
+def _base_type(annotation: ast.expr) -> str:
+    """`int` for `Annotated[int, Field(ge=1)]`, `str` for `Literal["a", "b"]`, else the annotation as written.
+
+    Airflow states a parameter's constraints in its `Param`, Prefect in the type hint: the
+    hints then differ in spelling, while the base type must still be the same on both sides.
+    """
+    if isinstance(annotation, ast.Subscript) and ast.unparse(annotation.value) in ("Annotated", "Literal"):
+        args = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+        if ast.unparse(annotation.value) == "Annotated":
+            return _base_type(args[0])
+        kinds = {type(ast.literal_eval(arg)).__name__ for arg in args}
+        if len(kinds) == 1:
+            return kinds.pop()
+    return ast.unparse(annotation)
+
+
 def _seconds(node: ast.expr) -> float:
-    """Seconds of `5` or `timedelta(seconds=5)` written in the source."""
+    """Seconds of `5` or `timedelta(seconds=5)` written in the source; of Prefect's
+    `exponential_backoff(backoff_factor=5)`, the first delay (5, doubling after)."""
+    if isinstance(node, ast.Call) and _decorator_name(node) == "exponential_backoff":
+        return float(ast.literal_eval(node.keywords[0].value if node.keywords else node.args[0]))
     if isinstance(node, ast.Call) and _decorator_name(node) == "timedelta":
         return timedelta(**{kw.arg: ast.literal_eval(kw.value) for kw in node.keywords}).total_seconds()
     return float(ast.literal_eval(node))
+
+
+def _backoff(side: str, settings: dict[str, ast.expr]) -> float | None:
+    """The factor each retry delay grows by, or None for a constant delay."""
+    if side == "prefect":
+        delay = settings.get("retry_delay_seconds")
+        return 2.0 if delay is not None and _decorator_name(delay) == "exponential_backoff" else None
+    multiplier = ast.literal_eval(settings.get("retry_exponential_backoff", ast.Constant(0)))
+    if multiplier is True:  # Airflow 3 still reads True as 2.0
+        return 2.0
+    return None if multiplier in (0, 1) else float(multiplier)
 
 
 @dataclass
@@ -76,6 +106,8 @@ class Pipeline:
     @property
     def pipeline(self) -> tuple[ast.FunctionDef, ast.expr]:
         found = _decorated(self.tree, PIPELINE_DECORATOR[self.side])
+        if len(found) > 1:  # a Prefect file may hold subflows too: the pipeline is the one named like the file
+            found = [(fn, dec) for fn, dec in found if fn.name == self.stem]
         assert len(found) == 1, f"{self.path}: expected one @{PIPELINE_DECORATOR[self.side]} function"
         return found[0]
 
@@ -91,31 +123,40 @@ class Pipeline:
         return [
             (
                 arg.arg,
-                ast.unparse(arg.annotation) if arg.annotation else None,
+                _base_type(arg.annotation) if arg.annotation else None,
                 ast.literal_eval(default) if default is not None else "<required>",
             )
             for arg, default in params
         ]
 
-    def retry_policy(self) -> list[tuple[str, int, float | None]]:
-        """(task, retries, delay in seconds) of each task as the orchestrator will apply them."""
+    def retry_policy(self) -> list[tuple[str, int, float | None, float | None]]:
+        """(task, retries, first delay in seconds, backoff multiplier or None) of each task as the
+        orchestrator will apply them: Airflow's `retry_exponential_backoff` (True means 2) against
+        Prefect's `exponential_backoff(...)`, which doubles."""
         if self.side == "airflow":
-            default_args = _kwargs(self.pipeline[1]).get("default_args")
-            dag_level = (
-                dict(zip([ast.literal_eval(k) for k in default_args.keys], default_args.values, strict=True))
-                if isinstance(default_args, ast.Dict)
-                else {}
-            )
             retries_key, delay_key = "retries", "retry_delay"
         else:
-            dag_level, retries_key, delay_key = {}, "retries", "retry_delay_seconds"
+            retries_key, delay_key = "retries", "retry_delay_seconds"
         policy = []
         for fn, decorator in self.tasks:
-            settings = dag_level | _kwargs(decorator)
+            settings = self.dag_level() | _kwargs(decorator)
             retries = ast.literal_eval(settings[retries_key]) if retries_key in settings else 0
             delay = _seconds(settings[delay_key]) if retries and delay_key in settings else None
-            policy.append((fn.name, retries, delay))
+            policy.append((fn.name, retries, delay, _backoff(self.side, settings) if retries else None))
         return policy
+
+    def dag_level(self) -> dict[str, ast.expr]:
+        """Task settings made for every task of the pipeline: Airflow's `default_args`; none on Prefect."""
+        default_args = _kwargs(self.pipeline[1]).get("default_args") if self.side == "airflow" else None
+        if not isinstance(default_args, ast.Dict):
+            return {}
+        return dict(zip([ast.literal_eval(k) for k in default_args.keys], default_args.values, strict=True))
+
+    def timeouts(self) -> list[tuple[str, float | None]]:
+        """(task, timeout in seconds or None): Airflow's `execution_timeout`, Prefect's `timeout_seconds`."""
+        key = "execution_timeout" if self.side == "airflow" else "timeout_seconds"
+        return [(fn.name, _seconds(setting) if (setting := (self.dag_level() | _kwargs(dec)).get(key)) else None)
+                for fn, dec in self.tasks]
 
 
 @pytest.fixture
@@ -156,8 +197,19 @@ def test_airflow_params_agree_with_the_dag_function(airflow: Pipeline) -> None:
         assert ast.literal_eval(default) == defaults[name], f"{airflow.path}: Param {name!r} default"
 
 
+def test_same_reusable_units(airflow: Pipeline, prefect: Pipeline) -> None:
+    """An Airflow `@task_group` is a Prefect subflow: same names, so the two graphs match."""
+    groups = [fn.name for fn, _ in _decorated(airflow.tree, "task_group")]
+    subflows = [fn.name for fn, _ in _decorated(prefect.tree, "flow") if fn is not prefect.pipeline[0]]
+    assert groups == subflows
+
+
 def test_same_retries(airflow: Pipeline, prefect: Pipeline) -> None:
     assert airflow.retry_policy() == prefect.retry_policy()
+
+
+def test_same_timeouts(airflow: Pipeline, prefect: Pipeline) -> None:
+    assert airflow.timeouts() == prefect.timeouts()
 
 
 def test_names_equal_the_file_stem(airflow: Pipeline, prefect: Pipeline, pair: str) -> None:

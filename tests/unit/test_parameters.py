@@ -27,6 +27,19 @@ def test_bad_parameters_are_rejected_with_the_fix(given: dict, message: str) -> 
         validate_parameters("etl_basic", SCHEMAS, given)
 
 
+@pytest.mark.parametrize(("given", "message"), [
+    ({"granularity": "year"}, r"'granularity' must be one of 'day', 'week', 'month', got 'year'"),
+    ({"n_rows": 100_001}, r"'n_rows' must be <= 100000, got 100001"),
+])
+def test_enum_and_maximum_are_enforced_too(given: dict, message: str) -> None:
+    schemas = {side: {"n_rows": {"type": "integer", "minimum": 1, "maximum": 100_000},
+                      "granularity": {"type": "string", "enum": ["day", "week", "month"]}}
+               for side in ("airflow", "prefect")}
+    validate_parameters("parameters", schemas, {"n_rows": 5, "granularity": "day"})
+    with pytest.raises(BadParametersError, match=message):
+        validate_parameters("parameters", schemas, given)
+
+
 def test_cli_parameters_are_json_values() -> None:
     assert _parse_params(["n_rows=10", "name=abc", "flag=true"]) == {"n_rows": 10, "name": "abc", "flag": True}
     with pytest.raises(BadParametersError, match="KEY=VALUE"):

@@ -1,0 +1,204 @@
+"""Run a benchmark plan: resumable, one record per measurement, progress on every step.
+
+A session id lives in `.lab/bench-session.json` until the plan completes; running `./lab bench`
+again resumes it, skipping every step that already has a record. Nothing is kept in memory that a
+kill would lose: each step's record is on disk before the next step starts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from comparisons.bench.baseline import BASELINES, time_baseline
+from comparisons.bench.plan import Step, plan
+from comparisons.bench.processes import MemorySampler, side_usage
+from comparisons.bench.records import BenchRecord, load_bench, write_bench
+from comparisons.clients.base import OrchestratorClient
+from comparisons.errors import LabError
+from comparisons.pairs import discover
+from comparisons.records import RunRecord
+from comparisons.results import host_info, load_all
+from comparisons.runner import clients, credentials, prepare_parameters, run_comparison
+from comparisons.settings import LabSettings
+from comparisons.stack import environments, native
+from comparisons.stack.services import Profile, warehouse_dsn
+
+__all__ = ["sweep"]
+
+Progress = Callable[[str], None]
+
+
+def _session(settings: LabSettings, profile: str, stack_profile: str, new: bool) -> str:
+    path = settings.state / "bench-session.json"
+    if path.exists() and not new:
+        saved = json.loads(path.read_text())
+        if saved.get("profile") == profile and saved.get("stack_profile") == stack_profile:
+            return str(saved["id"])
+    session = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    path.write_text(json.dumps({"id": session, "profile": profile, "stack_profile": stack_profile}))
+    return session
+
+
+def _done_keys(settings: LabSettings, session: str) -> set[str]:
+    comparisons, _ = load_all(settings.results)
+    done = {c.labels["key"] for _, c in comparisons if c.labels.get("bench_session") == session}
+    records, _ = load_bench(settings.results)
+    return done | {r.key for _, r in records if r.session == session and r.kind != "error"}
+
+
+def _versions(sides: list[OrchestratorClient]) -> dict[str, str]:
+    return {c.name: c.version() for c in sides}
+
+
+def _burst(client: OrchestratorClient, pair: str, parameters: dict[str, Any], k: int,
+           timeout: float) -> dict[str, Any]:
+    """K runs triggered at once on one side: every one accounted for, and the time to drain."""
+    started = time.monotonic()
+    run_ids = [client.trigger(pair, parameters) for _ in range(k)]
+    records: list[RunRecord] = [client.wait(pair, run_id, timeout=timeout) for run_id in run_ids]
+    return {
+        "triggered": k, "distinct_run_ids": len(set(run_ids)),
+        "succeeded": sum(r.state == "success" for r in records),
+        "harness_seconds": time.monotonic() - started,
+        "runs": [r.to_json() for r in records],
+    }
+
+
+def _local_run(settings: LabSettings, pair: str, dsn: str) -> dict[str, Any]:
+    """A developer's local test: the pair run in-process (`dag.test()` / a plain flow call), timed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "PREFECT_"))}
+    env |= {"PYTHONPATH": str(settings.root), "LAB_WAREHOUSE_DSN": dsn}
+    values: dict[str, Any] = {"pair": pair}
+    for side in ("airflow", "prefect"):
+        started = time.monotonic()
+        result = subprocess.run([str(settings.venv_bin(side, "python")), "-m", f"comparisons.inprocess.{side}_run",
+                                 pair], cwd=settings.root, env=env, capture_output=True, text=True, check=False)
+        outcome = json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip() else {}
+        values[side] = {"seconds": time.monotonic() - started, "state": outcome.get("state", "crashed")}
+    return values
+
+
+def _install_cost(settings: LabSettings, progress: Progress) -> dict[str, Any]:
+    """Size of each environment, and a fresh install from uv's warm cache, timed."""
+    cost: dict[str, Any] = {}
+    for name in ("airflow", "prefect"):
+        size = subprocess.run(["du", "-sb", str(settings.venv(name))], capture_output=True, text=True)
+        scratch = Path(tempfile.mkdtemp(prefix=f"lab-install-{name}-"))
+        try:
+            started = time.monotonic()
+            subprocess.run([shutil.which("uv") or "uv", "venv", "-q", "--python", "3.11", str(scratch)], check=True)
+            subprocess.run([shutil.which("uv") or "uv", "pip", "sync", "-q", "--compile-bytecode", "--python",
+                            str(scratch / "bin" / "python"), str(environments.lock_file(settings, name))], check=True)
+            seconds = time.monotonic() - started
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        packages = sum(1 for line in environments.lock_file(settings, name).read_text().splitlines()
+                       if line and not line.startswith((" ", "#")))
+        cost[name] = {"size_mib": int(size.stdout.split()[0]) / 2**20, "install_warm_cache_s": seconds,
+                      "packages": packages}
+        progress(f"  {name}: {cost[name]['size_mib']:.0f} MiB, {packages} packages, "
+                 f"install from warm cache {seconds:.1f} s")
+    return cost
+
+
+def _measure(settings: LabSettings, sides: list[OrchestratorClient], step: Step, session: str, dsn: str,
+             host: dict[str, Any], versions: dict[str, str], stack_profile: str, timeout: float) -> str:
+    """Run one step and write its record; returns a one-line outcome."""
+    cpu_before = time.process_time()
+    with MemorySampler(settings) as memory:
+        if step.kind == "local":
+            values = _local_run(settings, step.pair, dsn)
+            outcome = ", ".join(f"{side} {values[side]['seconds']:.1f} s" for side in ("airflow", "prefect"))
+        elif step.kind == "pair":
+            parameters = prepare_parameters(sides, step.pair, step.parameters)
+            labels = {"bench_session": session, "key": step.key, "workload": step.workload,
+                      "size": step.size, "warmup": step.warmup, "repetition": step.repetition}
+            comparison = run_comparison(settings, sides, step.pair, parameters, timeout=timeout,
+                                        labels=labels)
+            outcome = comparison.status
+        else:
+            parameters = prepare_parameters(sides, step.pair, step.parameters)
+            values = {c.name: _burst(c, step.pair, parameters, step.size, timeout) for c in sides}
+            values["size"] = step.size
+            outcome = ", ".join(f"{n} {v['succeeded']}/{v['triggered']}" for n, v in values.items()
+                                if isinstance(v, dict))
+    harness_cpu = time.process_time() - cpu_before
+    if step.kind == "local":
+        write_bench(settings.results, BenchRecord("local", session, step.key, values, host, versions,
+                                                  stack_profile))
+    elif step.kind == "concurrent":
+        values["peak_pss_mib"] = memory.peak()
+        values["harness_cpu_s"] = harness_cpu
+        write_bench(settings.results, BenchRecord("concurrent", session, step.key, values, host, versions,
+                                                  stack_profile))
+    else:
+        write_bench(settings.results, BenchRecord("memory", session, step.key, {
+            "peak_pss_mib": memory.peak(), "series": memory.series[::4], "harness_cpu_s": harness_cpu,
+            "workload": step.workload, "size": step.size, "pair": step.pair}, host, versions, stack_profile))
+    return outcome
+
+
+def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profile = "tuned",
+          restart: bool = True, new: bool = False, timeout: float = 900.0,
+          progress: Progress = print) -> str:
+    """Measure everything the plan lists; returns the session id (its records are in results/)."""
+    session = _session(settings, profile, stack_profile, new)
+    done = _done_keys(settings, session)
+    host = host_info()
+    progress(f"bench session {session} (plan {profile}, stack profile {stack_profile}); "
+             f"{len(done)} steps already recorded")
+    if "setup" not in done:
+        if restart:
+            progress("restarting the stack to time it from cold processes")
+            native.down(settings, progress=lambda line: None)
+        healthy = native.up(settings, profile=stack_profile, progress=progress)
+        time.sleep(5)  # let start-up settle before reading idle memory
+        idle = side_usage(settings)
+        progress("install cost")
+        values = {"seconds_to_healthy": healthy, "idle": idle, "install": _install_cost(settings, progress),
+                  "restarted": restart}
+        write_bench(settings.results, BenchRecord("setup", session, "setup", values, host,
+                                                  _versions(clients(settings)), stack_profile))
+    elif native.current_profile(settings) != stack_profile:
+        raise LabError(f"the running stack uses profile {native.current_profile(settings)}; "
+                         f"restart it with `./lab up --profile {stack_profile}` or drop --no-restart")
+    sides = clients(settings)
+    versions = _versions(sides)
+    steps = plan(profile, [p.name for p in discover(settings)])
+    dsn = warehouse_dsn(native.native_placement(settings), credentials(settings))
+    for index, step in enumerate(steps, start=1):
+        if step.key in done:
+            continue
+        label = f"[{index}/{len(steps)}] {step.workload} {step.pair} size {step.size} " + (
+            "warm-up" if step.warmup else f"rep {step.repetition}")
+        progress(label)
+        try:
+            outcome = _measure(settings, sides, step, session, dsn, host, versions, stack_profile, timeout)
+        except LabError as error:  # recorded, shown, and retried when the session resumes
+            write_bench(settings.results, BenchRecord("error", session, f"{step.key}-{time.time_ns()}",
+                                                      {"step": step.key}, host, versions, stack_profile,
+                                                      error=str(error)))
+            outcome = f"FAILED: {error}"
+        progress(f"  {outcome}")
+    for pair in BASELINES:
+        key = f"baseline-{pair}"
+        if key in done or pair not in {s.pair for s in steps}:
+            continue
+        sizes = sorted({(s.size, json.dumps(s.parameters, sort_keys=True)) for s in steps if s.pair == pair})
+        timings = {str(size): time_baseline(pair, dsn, json.loads(params)) for size, params in sizes}
+        write_bench(settings.results, BenchRecord("baseline", session, key, {"pair": pair, "seconds": timings},
+                                                  host, versions, stack_profile))
+        progress(f"baseline {pair}: " + ", ".join(f"size {k}: {min(v) * 1000:.1f} ms" for k, v in timings.items()))
+    (settings.state / "bench-session.json").unlink(missing_ok=True)
+    progress(f"bench session {session} complete")
+    return session
+

@@ -1,0 +1,277 @@
+"""The benchmark part of the report: setup cost, scaling, bursts, memory, authoring, the lesson's claims.
+
+A pure function of the stored records (comparisons labelled with a bench session, and the bench
+records under `results/bench/`) and of the pipeline files (authoring cost).
+"""
+
+from __future__ import annotations
+
+import html
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from comparisons.authoring import authoring_cost
+from comparisons.bench.records import BenchRecord, load_bench
+from comparisons.metrics import summarise, total
+from comparisons.pairs import Pair, discover
+from comparisons.records import RunRecord
+from comparisons.report.plots_bench import memory_plot, scaling_plot
+from comparisons.results import Comparison, load_all
+from comparisons.settings import SIDES, LabSettings
+
+__all__ = ["BenchView", "bench_html", "bench_markdown", "load_view"]
+
+SCALING = {"chain": ("sequential chain of light tasks", "tasks in the chain"),
+           "fanout": ("fan-out of mapped tasks", "mapped tasks"),
+           "payload_kb": ("payload passed between two tasks", "payload (KB)")}
+
+
+@dataclass(frozen=True)
+class BenchView:
+    session: str
+    profile: str
+    comparisons: list[Comparison]
+    records: list[BenchRecord]
+    folder: Path
+
+    def of_kind(self, kind: str) -> list[BenchRecord]:
+        return [r for r in self.records if r.kind == kind]
+
+    @property
+    def setup(self) -> BenchRecord | None:
+        return next(iter(self.of_kind("setup")), None)
+
+    def counted(self, workload: str) -> list[Comparison]:
+        return [c for c in self.comparisons if c.labels.get("workload") == workload
+                and not c.labels.get("warmup") and c.status == "equal"]
+
+
+def load_view(settings: LabSettings) -> list[BenchView]:
+    """The newest bench session of each stack profile, newest first."""
+    records, _ = load_bench(settings.results)
+    comparisons, _ = load_all(settings.results)
+    sessions: dict[str, list[BenchRecord]] = defaultdict(list)
+    for _, record in records:
+        sessions[record.session].append(record)
+    newest: dict[str, str] = {}
+    for session, items in sorted(sessions.items()):
+        if any(r.kind == "setup" for r in items):
+            newest[items[0].profile] = session
+    return [BenchView(session, profile, [c for _, c in comparisons if c.labels.get("bench_session") == session],
+                      sessions[session], settings.results / "bench" / session)
+            for profile, session in sorted(newest.items(), key=lambda kv: kv[1], reverse=True)]
+
+
+def _fmt(values: list[float], unit: str = "s") -> str:
+    summary = summarise(values)
+    if summary is None:
+        return "—"
+    spread = f" [{summary.minimum:.2f}–{summary.maximum:.2f}]" if summary.n > 1 else ""
+    return f"{summary.median:.2f} {unit}{spread} (n={summary.n})"
+
+
+def _totals(comparisons: list[Comparison], side: str) -> list[float]:
+    return [v for c in comparisons if side in c.runs and (v := total(c.runs[side])) is not None]
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _baseline(view: BenchView, pair: str, size: int) -> list[float]:
+    for record in view.of_kind("baseline"):
+        if record.values.get("pair") == pair:
+            return list(record.values["seconds"].get(str(size), []))
+    return []
+
+
+def setup_rows(view: BenchView) -> list[list[str]]:
+    setup = view.setup
+    if setup is None:
+        return []
+    values = setup.values
+    rows = []
+    for side in SIDES:
+        healthy = {k: v for k, v in values["seconds_to_healthy"].items() if k.startswith(side)}
+        install = values["install"].get(side, {})
+        rows.append([
+            side, f"{install.get('packages', '—')}", f"{install.get('size_mib', 0):.0f} MiB",
+            f"{install.get('install_warm_cache_s', 0):.1f} s",
+            f"{sum(healthy.values()):.1f} s" if values.get("restarted") else "not measured (stack was running)",
+            f"{values['idle'][side]['processes']}", f"{values['idle'][side]['pss_mib']:.0f} MiB",
+            f"{_peak(view, side):.0f} MiB",
+        ])
+    return rows
+
+
+def _peak(view: BenchView, side: str) -> float:
+    return max((r.values["peak_pss_mib"][side] for r in view.of_kind("memory") + view.of_kind("concurrent")),
+               default=0.0)
+
+
+SETUP_HEADER = ["side", "packages", "environment size", "install (warm uv cache)", "start → all healthy",
+                "processes idle", "memory idle (PSS)", "memory peak (PSS)"]
+
+
+def scaling_rows(view: BenchView, workload: str) -> tuple[list[list[str]], dict[str, list[tuple]]]:
+    by_size: dict[int, list[Comparison]] = defaultdict(list)
+    for comparison in view.counted(workload):
+        by_size[int(comparison.labels["size"])].append(comparison)
+    rows, series = [], {"airflow": [], "prefect": [], "baseline": []}
+    pair = next((c.pair for c in view.comparisons if c.labels.get("workload") == workload), "")
+    for size, items in sorted(by_size.items()):
+        base = _baseline(view, pair, size)
+        row = [str(size)]
+        for side in SIDES:
+            values = _totals(items, side)
+            row.append(_fmt(values))
+            if values:
+                series[side].append((size, statistics.median(values), min(values), max(values)))
+                if base:
+                    row.append(f"{statistics.median(values) - statistics.median(base):.2f} s")
+                else:
+                    row.append("—")
+        if base:
+            series["baseline"].append((size, statistics.median(base), min(base), max(base)))
+        row.append(_fmt(base) if base else "—")
+        rows.append(row)
+    return rows, series
+
+
+SCALING_HEADER = ["size", "Airflow trigger → done", "Airflow overhead vs baseline", "Prefect trigger → done",
+                  "Prefect overhead vs baseline", "plain Python baseline"]
+
+
+def _run_latencies(runs: list[dict[str, Any]]) -> list[float]:
+    return [v for data in runs if (v := total(RunRecord.from_json(data))) is not None]
+
+
+def burst_rows(view: BenchView) -> list[list[str]]:
+    rows = []
+    for record in sorted(view.of_kind("concurrent"), key=lambda r: (r.values["size"], r.key)):
+        for side in SIDES:
+            data = record.values[side]
+            runs = [RunRecord.from_json(r) for r in data["runs"]]
+            created = [r.created for r in runs if r.created]
+            ends = [r.end for r in runs if r.end]
+            drain = (max(ends) - min(created)).total_seconds() if created and ends else float("nan")
+            rows.append([str(record.values["size"]), side, f"{data['succeeded']}/{data['triggered']}",
+                         str(data["distinct_run_ids"]), f"{drain:.1f} s", _fmt(_run_latencies(data["runs"]))])
+    return rows
+
+
+BURST_HEADER = ["K runs at once", "side", "succeeded", "distinct run ids", "drain (first trigger → last end)",
+                "per-run trigger → done"]
+
+
+def local_rows(view: BenchView) -> list[list[str]]:
+    records = view.of_kind("local")
+    return [[side, _fmt([r.values[side]["seconds"] for r in records if r.values[side]["state"] == "success"]),
+             f"{sum(r.values[side]['state'] == 'success' for r in records)}/{len(records)}"] for side in SIDES]
+
+
+def authoring_rows(pairs: list[Pair]) -> list[list[str]]:
+    rows = []
+    for pair in pairs:
+        a, p = authoring_cost(pair.airflow_file), authoring_cost(pair.prefect_file)
+        rows.append([pair.name, f"{a.code_lines} / {p.code_lines}", f"{a.imports} / {p.imports}",
+                     f"{a.decorators} / {p.decorators}", f"{a.config_keywords} / {p.config_keywords}",
+                     f"{a.rshift_dependencies} / {p.rshift_dependencies}", f"{a.xcom_calls} / {p.xcom_calls}"])
+    return rows
+
+
+AUTHORING_HEADER = ["pair (Airflow / Prefect)", "code lines", "imports", "decorators", "decorator keywords",
+                    "`>>` wiring", "explicit XCom calls"]
+
+
+def harness_overhead(view: BenchView) -> str:
+    ratios = []
+    for record in view.of_kind("memory"):
+        series = record.values.get("series") or []
+        wall = series[-1]["t"] if series else 0
+        if wall > 0:
+            ratios.append(record.values["harness_cpu_s"] / wall)
+    if not ratios:
+        return "not measured"
+    return (f"the harness used at most {max(ratios) * 100:.2f} % of one core while a step ran "
+            f"(median {statistics.median(ratios) * 100:.2f} %), measured as its own CPU time over the step's "
+            f"wall time; run timings come from the servers' timestamps, which its polling does not shift")
+
+
+def bench_markdown(view: BenchView, pairs: list[Pair]) -> str:
+    parts = [f"## Benchmark — session {view.session}, {view.profile} profile", ""]
+    parts += [_md_table(SETUP_HEADER, setup_rows(view)), ""]
+    catalogue = [[c, _fmt(_totals(items, "airflow")), _fmt(_totals(items, "prefect"))]
+                 for c, items in _by_pair(view).items()]
+    if catalogue:
+        parts += ["Every pair (trigger → done, median [min–max], warm-up excluded):", "",
+                  _md_table(["pair", "Airflow", "Prefect"], catalogue), ""]
+    for workload, (title, _) in SCALING.items():
+        rows, _ = scaling_rows(view, workload)
+        if rows:
+            parts += [f"{title[0].upper()}{title[1:]}:", "", _md_table(SCALING_HEADER, rows), ""]
+    if view.of_kind("concurrent"):
+        parts += ["Concurrent runs:", "", _md_table(BURST_HEADER, burst_rows(view)), ""]
+    if view.of_kind("local"):
+        parts += ["Local run with no server (`dag.test()` / a plain flow call), process start included:", "",
+                  _md_table(["side", "seconds", "succeeded"], local_rows(view)), ""]
+    parts += [f"Harness overhead: {harness_overhead(view)}.", ""]
+    return "\n".join(parts)
+
+
+def _by_pair(view: BenchView) -> dict[str, list[Comparison]]:
+    grouped: dict[str, list[Comparison]] = defaultdict(list)
+    for comparison in view.counted("pair"):
+        grouped[comparison.pair].append(comparison)
+    return dict(sorted(grouped.items()))
+
+
+def bench_html(view: BenchView, pairs: list[Pair]) -> str:
+    out = [f"<section id=bench-{view.profile}><h2>Benchmark — {view.profile} profile</h2>",
+           f"<p class=muted>Session {html.escape(view.session)}; raw records in "
+           f"{html.escape(str(view.folder))} and the comparisons labelled with this session.</p>",
+           "<h3>Setup cost</h3>", _table(SETUP_HEADER, setup_rows(view))]
+    catalogue = [[c, _fmt(_totals(items, "airflow")), _fmt(_totals(items, "prefect"))]
+                 for c, items in _by_pair(view).items()]
+    if catalogue:
+        out += ["<h3>Every pair, repeated</h3>", _table(["pair", "Airflow", "Prefect"], catalogue)]
+    plots = []
+    for workload, (title, xlabel) in SCALING.items():
+        rows, series = scaling_rows(view, workload)
+        if rows:
+            out += [f"<h3>{html.escape(title.capitalize())}</h3>", _table(SCALING_HEADER, rows)]
+            plots.append(scaling_plot(title, xlabel, series))
+    if plots:
+        out.append('<div class="plots">' + "".join(plots) + "</div>")
+    if view.of_kind("concurrent"):
+        out += ["<h3>Concurrent runs</h3>", _table(BURST_HEADER, burst_rows(view))]
+    if view.of_kind("local"):
+        out += ["<h3>Local run, no server</h3>", _table(["side", "seconds", "succeeded"], local_rows(view))]
+    memory = max(view.of_kind("memory"), key=lambda r: r.values.get("size", 0) if r.values.get("workload") == "fanout"
+                 else -1, default=None)
+    if memory and memory.values.get("series"):
+        out.append('<div class="plots">' + memory_plot(
+            f"memory during {memory.values['workload']} size {memory.values['size']}", memory.values["series"],
+            SIDES) + "</div>")
+    out.append(f"<p>Harness overhead: {html.escape(harness_overhead(view))}.</p></section>")
+    return "\n".join(out)
+
+
+def authoring_section(settings: LabSettings) -> tuple[str, str]:
+    pairs = discover(settings)
+    rows = authoring_rows(pairs)
+    intro = ("Authoring cost of the orchestration wrapper of each pair (the shared logic is not counted), "
+             "counted from the AST by comparisons/authoring.py.")
+    return (f"<section id=authoring><h2>Authoring cost</h2><p>{intro}</p>{_table(AUTHORING_HEADER, rows)}</section>",
+            f"## Authoring cost\n\n{intro}\n\n{_md_table(AUTHORING_HEADER, rows)}\n")

@@ -1,0 +1,41 @@
+"""Light work for the benchmark pairs: each step costs microseconds, so what is timed is orchestration.
+
+`bench_chain` is Windmill's shape (N light tasks one after another); the plain-Python baseline of
+the harness calls these same functions in one process.
+"""
+
+from __future__ import annotations
+
+from shared_logic.warehouse import Column, Fingerprint, check_orchestrator, fingerprint_rows, load_rows, warehouse_dsn
+
+__all__ = ["CHAIN_COLUMNS", "chain_links", "chain_rows", "expected_bench_chain", "light_step", "load_chain"]
+
+CHAIN_COLUMNS: tuple[Column, ...] = (("link", "integer PRIMARY KEY"), ("value", "bigint NOT NULL"))
+_MODULUS = 1_000_000_007
+
+
+def chain_links(length: int) -> list[int]:
+    if not 1 <= length <= 1000:
+        raise ValueError(f"length must be between 1 and 1000, got {length}")
+    return list(range(length))
+
+
+def light_step(link: int) -> int:
+    """A few arithmetic operations: deterministic, and far cheaper than any hand-over."""
+    value = link + 1
+    for _ in range(100):
+        value = (value * 31 + 7) % _MODULUS
+    return value
+
+
+def chain_rows(values: list[int]) -> list[dict]:
+    return [{"link": link, "value": value} for link, value in enumerate(values)]
+
+
+def load_chain(values: list[int], *, orchestrator: str) -> int:
+    schema = check_orchestrator(orchestrator)
+    return load_rows(warehouse_dsn(), schema, "bench_chain", CHAIN_COLUMNS, chain_rows(values))
+
+
+def expected_bench_chain(length: int = 10) -> Fingerprint:
+    return fingerprint_rows(CHAIN_COLUMNS, chain_rows([light_step(link) for link in chain_links(length)]))

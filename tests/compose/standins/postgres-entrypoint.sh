@@ -1,0 +1,28 @@
+#!/bin/bash
+# The part of the official postgres image's entrypoint the lab relies on: on an empty data folder,
+# initdb with POSTGRES_PASSWORD, run /docker-entrypoint-initdb.d/*.sh against a socket-only server,
+# then serve on every address.
+set -euo pipefail
+[ "${1:-}" = postgres ] && shift
+if [ "$(id -u)" = 0 ]; then
+  mkdir -p "$PGDATA" /var/run/postgresql
+  chown -R postgres:postgres "$PGDATA" /var/run/postgresql
+  chmod 700 "$PGDATA"
+  exec runuser -u postgres -- "$0" "$@"
+fi
+export POSTGRES_USER="${POSTGRES_USER:-postgres}" POSTGRES_DB="${POSTGRES_DB:-${POSTGRES_USER:-postgres}}"
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  : "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD must be set}"
+  initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") \
+    --auth-local=trust --auth-host=scram-sha-256 -D "$PGDATA" >/dev/null
+  echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
+  pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start >/dev/null
+  export PGUSER="$POSTGRES_USER"
+  for script in /docker-entrypoint-initdb.d/*; do
+    case "$script" in
+      *.sh) echo "running $script"; if [ -x "$script" ]; then "$script"; else . "$script"; fi ;;
+    esac
+  done
+  pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
+fi
+exec postgres -D "$PGDATA" -c listen_addresses='*' "$@"
