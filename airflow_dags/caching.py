@@ -1,9 +1,10 @@
-"""An expensive lookup reused for an hour, on Airflow 3: skip it when the warehouse has a fresh answer.
+"""An expensive lookup reused for an hour, on Airflow 3: skip it while the warehouse has a fresh answer.
 
 Twin of prefect_flows/caching.py. Airflow has no task cache, so the idiom is data-aware: the
-lookup task asks the warehouse whether rates for this base currency were loaded less than an hour
-ago and, if so, raises AirflowSkipException. It and `load` then show as skipped, and the table
-keeps the rates already there. A second run within the hour shows the skip.
+lookup lands its answer in the warehouse (`airflow.caching_landing`, stamped with the time) and,
+on the next run, raises AirflowSkipException while that answer is younger than an hour. `load`
+(trigger rule none_failed, so a skipped lookup does not skip it) builds the output from the
+landing table either way. A second run within the hour shows the lookup skipped.
 """
 
 from datetime import timedelta
@@ -11,21 +12,29 @@ from datetime import timedelta
 from airflow.sdk import Param, dag, task
 from airflow.sdk.exceptions import AirflowSkipException
 
-from shared_logic.exchange_rates import CURRENCIES, RATES_TTL, fresh_rates_loaded, load_rates, lookup_rates
+from shared_logic.exchange_rates import (
+    CURRENCIES,
+    RATES_TTL,
+    fresh_rates_landed,
+    land_rates,
+    landed_rates,
+    load_rates,
+    lookup_rates,
+)
 
 
 @task
-def expensive_lookup(base_currency: str) -> list[dict]:
-    """Rates against `base_currency` (3 s), unless loaded less than RATES_TTL ago."""
-    if fresh_rates_loaded(base_currency, orchestrator="airflow", max_age=RATES_TTL):
-        raise AirflowSkipException(f"rates for {base_currency} were loaded less than {RATES_TTL} ago")
-    return lookup_rates(base_currency)
+def expensive_lookup(base_currency: str) -> int:
+    """Rates against `base_currency` (3 s) into the landing table, unless they landed < RATES_TTL ago."""
+    if fresh_rates_landed(base_currency, orchestrator="airflow", max_age=RATES_TTL):
+        raise AirflowSkipException(f"rates for {base_currency} landed less than {RATES_TTL} ago")
+    return land_rates(lookup_rates(base_currency), orchestrator="airflow")
 
 
-@task
-def load(rows: list[dict]) -> int:
-    """Replace airflow.caching and log the load time the lookup's check reads."""
-    return load_rates(rows, orchestrator="airflow")
+@task(trigger_rule="none_failed")
+def load(base_currency: str) -> int:
+    """Replace airflow.caching with the landed rates: the data comes through the warehouse, not XCom."""
+    return load_rates(landed_rates(base_currency, orchestrator="airflow"), orchestrator="airflow")
 
 
 @dag(
@@ -37,7 +46,7 @@ def load(rows: list[dict]) -> int:
 )
 def caching(base_currency: str = "EUR"):
     """expensive_lookup (skipped while fresh) -> load."""
-    load(expensive_lookup(base_currency))
+    expensive_lookup(base_currency) >> load(base_currency)
 
 
 caching()

@@ -35,7 +35,7 @@ def load(report: list[dict]) -> int:
     tags=["lab", "parameters"],
     default_args={"retries": 2, "retry_delay": timedelta(seconds=5)},
     params={
-        "n_rows": Param(500, type="integer", minimum=1, maximum=100_000, description="raw orders to read"),
+        "n_rows": Param(500, type="integer", minimum=1, maximum=100_000),
         "granularity": Param("month", type="string", enum=["day", "week", "month"]),
         "country": Param("ALL", type="string", enum=["ALL", "DE", "ES", "FR", "GB", "IT", "NL", "SE", "US"]),
     },

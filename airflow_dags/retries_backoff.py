@@ -2,8 +2,8 @@
 
 Twin of prefect_flows/retries_backoff.py. Airflow doubles `retry_delay` per try
 (`retry_exponential_backoff=2.0`; 3.x takes a multiplier, `True` still means 2) and adds its own
-jitter (a per-try hash, up to one more delay), capped by `max_retry_delay`. The attempt number
-the shared logic needs comes from the task instance's context: `ti.try_number`, 1 on the first try.
+jitter: a hash of the try picks a delay between 1x and 2x, capped by `max_retry_delay`. The
+attempt number the shared logic needs comes from the task instance: `ti.try_number`, 1 at first.
 """
 
 from datetime import timedelta

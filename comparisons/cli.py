@@ -64,6 +64,12 @@ def cmd_deploy(settings: LabSettings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compose(settings: LabSettings, args: argparse.Namespace) -> int:
+    from comparisons.stack import compose
+
+    return compose.main(settings.root)
+
+
 def cmd_status(settings: LabSettings, args: argparse.Namespace) -> int:
     from comparisons.stack import native
     from comparisons.stack.secrets import read_env_file
@@ -125,6 +131,23 @@ def cmd_report(settings: LabSettings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_screenshots(settings: LabSettings, args: argparse.Namespace) -> int:
+    """The README's UI path in Chromium, saving what each UI shows for the report and the README."""
+    from comparisons.report.screenshots_section import SCREENSHOTS_FOLDER
+    from comparisons.stack.secrets import read_env_file
+    from comparisons.ui_tour import TOUR_PAIR, take_tour
+
+    secrets = read_env_file(settings.env_file)
+    if not secrets:
+        raise LabError(f"{settings.env_file} does not exist yet: start the lab with `./lab up` first.")
+    folder = settings.reports / SCREENSHOTS_FOLDER
+    tour = take_tour(secrets["LAB_ADMIN_USERNAME"], secrets["LAB_ADMIN_PASSWORD"], TOUR_PAIR, folder)
+    for run in (tour.airflow_run, tour.prefect_run):
+        print(f"{run.orchestrator}: {TOUR_PAIR} {run.run_id} {run.state} in the UI  {run.url}")
+    print(f"Screenshots: {folder}/ (`./lab report` embeds them and pairs these two runs)")
+    return 0 if tour.airflow_run.succeeded and tour.prefect_run.succeeded else 1
+
+
 def cmd_all(settings: LabSettings, args: argparse.Namespace) -> int:
     """The main job: environments, stack, every pair on both sides, report."""
     from comparisons.pairs import resolve
@@ -145,11 +168,27 @@ def cmd_all(settings: LabSettings, args: argparse.Namespace) -> int:
 def cmd_bench(settings: LabSettings, args: argparse.Namespace) -> int:
     from comparisons.bench.sweep import sweep
     from comparisons.report.build import build_report
+    from comparisons.stack import environments
 
-    sweep(settings, profile="quick" if args.quick else "full", stack_profile=args.profile,
-          restart=not args.no_restart, new=args.new, timeout=args.timeout)
+    environments.sync(settings, ("airflow", "prefect"))
+    _, failed = sweep(settings, profile="quick" if args.quick else "full", stack_profile=args.profile,
+                      restart=not args.no_restart, new=args.new, timeout=args.timeout)
     html, markdown = build_report(settings)
     print(f"Report: {html}\n        {markdown}")
+    return 1 if failed else 0
+
+
+def cmd_drift(settings: LabSettings, args: argparse.Namespace) -> int:
+    """Try each construct of the Prefect 2-era lesson on the pinned releases; store and print the table."""
+    from comparisons.drift.table import render_markdown, run_probes, write
+
+    print("Trying every construct of the lesson on both orchestrators (about a minute; logs: "
+          f"{settings.logs}/drift-*.log)", flush=True)
+    run = run_probes(settings)
+    path = write(settings.results, run)
+    print(render_markdown(run))
+    print(f"Stored {path} ({run.seconds['total']:.0f} s, {run.seconds['cpu']:.0f} s CPU); "
+          "`./lab report` shows it too.")
     return 0
 
 
@@ -183,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="lab-tuned settings (default) or the vendors' stock defaults")
     add("deploy", cmd_deploy, "register every flow of prefect_flows/ as a deployment (Airflow needs no step)")
     add("down", cmd_down, "stop every process the lab started, and nothing else")
+    add("compose", cmd_compose, "(re)write docker-compose.yml and docker/ from the one definition; create .env")
     add("status", cmd_status, "each service, its health and URL")
     add("credentials", cmd_credentials, "print the Airflow UI login from .env")
     add("pairs", cmd_pairs, "list the pipeline pairs")
@@ -201,6 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-restart", action="store_true", help="measure the running stack (skip the cold start)")
     p.add_argument("--new", action="store_true", help="start a new session instead of resuming")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for one run")
+    add("drift", cmd_drift, "try each construct of the Prefect 2-era lesson on the pinned releases; print the table")
+    add("screenshots", cmd_screenshots, "trigger etl_basic from both UIs in Chromium and save what they show "
+        "to reports/screenshots/")
     add("test", cmd_test, "run the test suite (further arguments go to pytest)")
     return parser
 

@@ -68,8 +68,11 @@ class Comparison:
 
 
 def git_commit(root: Path) -> str:
-    result = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True, check=False)
+    try:
+        result = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, check=False)
+    except OSError:  # no git, e.g. in the compose `lab` container
+        return "unknown"
     return result.stdout.strip() if result.returncode == 0 else "unknown"
 
 

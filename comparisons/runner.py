@@ -22,7 +22,7 @@ from comparisons.results import Comparison, git_commit, host_info, load_all, wri
 from comparisons.settings import LabSettings
 from comparisons.stack.native import current_profile, native_placement
 from comparisons.stack.secrets import read_env_file
-from comparisons.stack.services import AIRFLOW_PORT, PREFECT_PORT, warehouse_dsn
+from comparisons.stack.services import warehouse_dsn
 
 if TYPE_CHECKING:
     from shared_logic.expected import Expectation
@@ -44,12 +44,17 @@ def credentials(settings: LabSettings) -> dict[str, str]:
     return values
 
 
+def harness_warehouse_dsn(settings: LabSettings, env: Mapping[str, str]) -> str:
+    """The warehouse as the harness reaches it (127.0.0.1 natively, `postgres` inside compose)."""
+    placement = dataclasses.replace(native_placement(settings), postgres_host=settings.postgres_host)
+    return warehouse_dsn(placement, env)
+
+
 def clients(settings: LabSettings) -> list[OrchestratorClient]:
     secrets = credentials(settings)
     return [
-        AirflowClient(f"http://127.0.0.1:{AIRFLOW_PORT}", secrets["LAB_ADMIN_USERNAME"],
-                      secrets["LAB_ADMIN_PASSWORD"]),
-        PrefectClient(f"http://127.0.0.1:{PREFECT_PORT}/api"),
+        AirflowClient(settings.airflow_url, secrets["LAB_ADMIN_USERNAME"], secrets["LAB_ADMIN_PASSWORD"]),
+        PrefectClient(settings.prefect_url),
     ]
 
 
@@ -114,10 +119,12 @@ def _drop_outputs(settings: LabSettings, pair: str) -> None:
     import psycopg2
     from psycopg2 import sql
 
-    conn = psycopg2.connect(warehouse_dsn(native_placement(settings), credentials(settings)), connect_timeout=10)
+    from shared_logic.warehouse import ORCHESTRATORS
+
+    conn = psycopg2.connect(harness_warehouse_dsn(settings, credentials(settings)), connect_timeout=10)
     try:
         with conn, conn.cursor() as cur:
-            for orchestrator in ("airflow", "prefect"):
+            for orchestrator in ORCHESTRATORS:
                 cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(orchestrator, pair)))
     finally:
         conn.close()
@@ -136,7 +143,7 @@ def compare(settings: LabSettings, pair: str, runs: Mapping[str, RunRecord],
 
     expectation = _expectation(pair)
     env = credentials(settings)
-    dsn = warehouse_dsn(native_placement(settings), env)
+    dsn = harness_warehouse_dsn(settings, env)
     computed = expected_fingerprint(pair, env, **parameters) if expectation.output else None
     expected = dict(computed) if computed else None
     as_expected = all(run.state == expectation.state for run in runs.values())

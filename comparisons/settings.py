@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from comparisons.stack.services import AIRFLOW_PORT, PREFECT_PORT
+
 Side = Literal["airflow", "prefect"]
 SIDES: tuple[Side, ...] = ("airflow", "prefect")
 
@@ -26,6 +28,11 @@ class LabSettings:
     results: Path = field(default=REPO_ROOT / "results")
     reports: Path = field(default=REPO_ROOT / "reports")
     env_file: Path = field(default=REPO_ROOT / ".env")
+    # Where the harness reaches the servers: native mode's defaults; the compose `lab` service sets
+    # LAB_AIRFLOW_URL / LAB_PREFECT_URL / LAB_POSTGRES_HOST to the compose network's service names.
+    airflow_url: str = f"http://127.0.0.1:{AIRFLOW_PORT}"
+    prefect_url: str = f"http://127.0.0.1:{PREFECT_PORT}/api"
+    postgres_host: str = "127.0.0.1"
 
     @classmethod
     def from_environment(cls, root: Path = REPO_ROOT) -> LabSettings:
@@ -40,6 +47,9 @@ class LabSettings:
             results=pick("LAB_RESULTS_DIR", root / "results"),
             reports=pick("LAB_REPORTS_DIR", root / "reports"),
             env_file=pick("LAB_ENV_FILE", root / ".env"),
+            airflow_url=os.environ.get("LAB_AIRFLOW_URL") or cls.airflow_url,
+            prefect_url=os.environ.get("LAB_PREFECT_URL") or cls.prefect_url,
+            postgres_host=os.environ.get("LAB_POSTGRES_HOST") or cls.postgres_host,
         )
 
     def venv(self, name: str) -> Path:

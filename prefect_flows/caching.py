@@ -1,10 +1,12 @@
 """An expensive lookup reused for an hour, on Prefect 3: the task's result is cached.
 
 Twin of airflow_dags/caching.py. `cache_policy=INPUTS + TASK_SOURCE` keys the cache on the
-arguments and the task's code (the lesson's `cache_key_fn` still works; a policy says it
-declaratively), `cache_expiration` ends it after an hour. A policy turns result persistence on:
+arguments and the task's code, `cache_expiration` ends it after an hour. (The lesson's
+`cache_key_fn=lambda: "static_key"` now caches nothing, silently: a key function takes
+`(context, parameters)`.) A cache policy turns result persistence on:
 the result is written under PREFECT_HOME/storage, so the next run, in a new process, finds it and
-the task ends `Cached` without running. `load` runs every time and rewrites the same rows.
+the task ends `Cached` without running. `load` runs every time and rewrites the same rows. Where
+Airflow keeps the answer in a warehouse table of its own, Prefect keeps it in its result store.
 """
 
 from prefect import flow, task
@@ -21,7 +23,7 @@ def expensive_lookup(base_currency: str) -> list[dict]:
 
 @task(retries=2, retry_delay_seconds=5)
 def load(rows: list[dict]) -> int:
-    """Replace prefect.caching and log the load time (only Airflow's check reads it)."""
+    """Replace prefect.caching with the rates, cached or fresh."""
     return load_rates(rows, orchestrator="prefect")
 
 

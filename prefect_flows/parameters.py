@@ -33,7 +33,7 @@ def load(report: list[dict]) -> int:
 
 @flow(name="parameters", log_prints=True)
 def parameters(
-    n_rows: Annotated[int, Field(ge=1, le=100_000, description="raw orders to read")] = 500,
+    n_rows: Annotated[int, Field(ge=1, le=100_000)] = 500,
     granularity: Literal["day", "week", "month"] = "month",
     country: Literal["ALL", "DE", "ES", "FR", "GB", "IT", "NL", "SE", "US"] = "ALL",
 ) -> int:

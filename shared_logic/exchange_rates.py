@@ -1,16 +1,19 @@
 """The `caching` pair's logic: an expensive exchange-rate lookup whose answer stays good for an hour.
 
-Prefect caches the lookup task's result itself (`cache_policy`, `cache_expiration=RATES_TTL`).
-Airflow has no task cache; its idiom is to look in the warehouse: when rates for the base currency
-were loaded less than `RATES_TTL` ago, the lookup task skips itself and its downstream load.
-`load_rates` therefore logs each load in `<orchestrator>.caching_loads` (key, time) next to the
-output table, which holds only values, so both sides' outputs stay comparable.
+Prefect caches the lookup task's result itself (`cache_policy`, `cache_expiration=RATES_TTL`, the
+result persisted under PREFECT_HOME). Airflow has no task cache; its idiom keeps the expensive
+answer in the warehouse: the lookup lands its rows in `<orchestrator>.caching_landing`, one
+partition per base currency stamped with its landing time, and skips itself while that partition
+is younger than `RATES_TTL`; `load` then builds the output table from the landing table. The
+output, `<orchestrator>.caching`, holds values only, so both sides' outputs stay comparable (and
+the harness may drop it before a run without emptying either cache).
 """
 
 from __future__ import annotations
 
 import time
 from datetime import timedelta
+from typing import Any
 
 from shared_logic.warehouse import Column, Fingerprint, check_orchestrator, fingerprint_rows, load_rows, warehouse_dsn
 
@@ -19,7 +22,9 @@ __all__ = [
     "RATES_COLUMNS",
     "RATES_TTL",
     "expected_caching",
-    "fresh_rates_loaded",
+    "fresh_rates_landed",
+    "land_rates",
+    "landed_rates",
     "load_rates",
     "lookup_rates",
 ]
@@ -27,7 +32,7 @@ __all__ = [
 RATES_TTL = timedelta(hours=1)  # how long a looked-up answer may be reused, on both sides
 LOOKUP_SECONDS = 3.0  # what makes the lookup worth caching
 RATES_TABLE = "caching"
-LOADS_TABLE = "caching_loads"
+LANDING_TABLE = "caching_landing"
 RATES_COLUMNS: tuple[Column, ...] = (
     ("base_currency", "CHAR(3) NOT NULL"),
     ("quote_currency", "CHAR(3) NOT NULL"),
@@ -64,54 +69,82 @@ def lookup_rates(base_currency: str) -> list[dict]:
 
 
 def load_rates(rows: list[dict], *, orchestrator: str) -> int:
-    """Replace `<orchestrator>.caching` with `rows`, then log the load time of their base currency.
+    """Replace `<orchestrator>.caching`, the pair's output, with `rows`; returns the row count."""
+    return load_rows(warehouse_dsn(), check_orchestrator(orchestrator), RATES_TABLE, RATES_COLUMNS, rows)
 
-    The log is written after the rows: a crash in between costs one lookup too many, never a skip
-    of rates that are not there.
+
+def _landing(orchestrator: str) -> Any:
+    from psycopg2 import sql
+
+    return sql.Identifier(check_orchestrator(orchestrator), LANDING_TABLE)
+
+
+def land_rates(rows: list[dict], *, orchestrator: str) -> int:
+    """Keep a lookup's answer in `<orchestrator>.caching_landing`, stamped with the time it landed.
+
+    One partition per base currency, replaced in one transaction: the warehouse is Airflow's cache.
     """
     import psycopg2
     from psycopg2 import sql
+    from psycopg2.extras import execute_values
 
-    schema = check_orchestrator(orchestrator)
-    dsn = warehouse_dsn()
-    count = load_rows(dsn, schema, RATES_TABLE, RATES_COLUMNS, rows)
-    conn = psycopg2.connect(dsn, connect_timeout=10)
-    try:
-        with conn, conn.cursor() as cur:
-            log = sql.Identifier(schema, LOADS_TABLE)
-            cur.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} (base_currency CHAR(3) PRIMARY KEY, "
-                                "loaded_at TIMESTAMPTZ NOT NULL)").format(log))
-            upsert = sql.SQL("INSERT INTO {} VALUES (%s, now()) ON CONFLICT (base_currency) "
-                             "DO UPDATE SET loaded_at = excluded.loaded_at").format(log)
-            for base in sorted({row["base_currency"] for row in rows}):
-                cur.execute(upsert, (base,))
-    finally:
-        conn.close()
-    return count
-
-
-def fresh_rates_loaded(base_currency: str, *, orchestrator: str, max_age: timedelta = RATES_TTL) -> bool:
-    """Whether `<orchestrator>.caching` holds rates for `base_currency` loaded less than `max_age` ago."""
-    import psycopg2
-    from psycopg2 import sql
-
-    schema = check_orchestrator(orchestrator)
+    landing = _landing(orchestrator)
+    names = [name for name, _ in RATES_COLUMNS]
     conn = psycopg2.connect(warehouse_dsn(), connect_timeout=10)
     try:
         with conn, conn.cursor() as cur:
-            cur.execute("SELECT to_regclass(%s) IS NOT NULL AND to_regclass(%s) IS NOT NULL",
-                        (f'"{schema}"."{RATES_TABLE}"', f'"{schema}"."{LOADS_TABLE}"'))
-            if not cur.fetchone()[0]:
-                return False
-            cur.execute(
-                sql.SQL("SELECT EXISTS (SELECT 1 FROM {log} WHERE base_currency = %(base)s "
-                        "AND loaded_at > now() - %(max_age)s) "
-                        "AND EXISTS (SELECT 1 FROM {rates} WHERE base_currency = %(base)s)").format(
-                    log=sql.Identifier(schema, LOADS_TABLE), rates=sql.Identifier(schema, RATES_TABLE)),
-                {"base": base_currency, "max_age": max_age})
-            return bool(cur.fetchone()[0])
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{orchestrator}.{LANDING_TABLE}",))
+            cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(orchestrator)))
+            columns = [sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind)) for name, kind in RATES_COLUMNS]
+            cur.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} ({}, landed_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+                        .format(landing, sql.SQL(", ").join(columns)))
+            for base in sorted({row["base_currency"] for row in rows}):
+                cur.execute(sql.SQL("DELETE FROM {} WHERE base_currency = %s").format(landing), (base,))
+            execute_values(cur, sql.SQL("INSERT INTO {} ({}) VALUES %s").format(
+                landing, sql.SQL(", ").join(map(sql.Identifier, names))),
+                [tuple(row[name] for name in names) for row in rows])
     finally:
         conn.close()
+    return len(rows)
+
+
+def _query(orchestrator: str, query: Any, params: dict) -> list[tuple]:
+    """Rows of `query`, which reads the landing table; none while that table does not exist yet."""
+    import psycopg2
+
+    conn = psycopg2.connect(warehouse_dsn(), connect_timeout=10)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT to_regclass(%s)", (f'"{check_orchestrator(orchestrator)}"."{LANDING_TABLE}"',))
+            if cur.fetchone()[0] is None:
+                return []
+            cur.execute(query, params)
+            return cur.fetchall()
+    finally:
+        conn.close()
+
+
+def fresh_rates_landed(base_currency: str, *, orchestrator: str, max_age: timedelta = RATES_TTL) -> bool:
+    """Whether rates for `base_currency` landed less than `max_age` ago."""
+    from psycopg2 import sql
+
+    query = sql.SQL("SELECT 1 FROM {} WHERE base_currency = %(base)s AND landed_at > now() - %(max_age)s "
+                    "LIMIT 1").format(_landing(orchestrator))
+    return bool(_query(orchestrator, query, {"base": base_currency, "max_age": max_age}))
+
+
+def landed_rates(base_currency: str, *, orchestrator: str) -> list[dict]:
+    """The landed rates for `base_currency`, as `lookup_rates` returned them."""
+    from psycopg2 import sql
+
+    names = [name for name, _ in RATES_COLUMNS]
+    query = sql.SQL("SELECT {} FROM {} WHERE base_currency = %(base)s ORDER BY quote_currency").format(
+        sql.SQL(", ").join(map(sql.Identifier, names)), _landing(orchestrator))
+    rows = [dict(zip(names, values, strict=True)) for values in _query(orchestrator, query, {"base": base_currency})]
+    if not rows:
+        raise LookupError(f"no rates for {base_currency} in {orchestrator}.{LANDING_TABLE}: "
+                          "run the pipeline's expensive_lookup first (it lands them)")
+    return rows
 
 
 def expected_caching(base_currency: str = "EUR") -> Fingerprint:

@@ -149,8 +149,8 @@ def _measure(settings: LabSettings, sides: list[OrchestratorClient], step: Step,
 
 def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profile = "tuned",
           restart: bool = True, new: bool = False, timeout: float = 900.0,
-          progress: Progress = print) -> str:
-    """Measure everything the plan lists; returns the session id (its records are in results/)."""
+          progress: Progress = print) -> tuple[str, list[str]]:
+    """Measure everything the plan lists; returns the session id and the steps that failed."""
     session = _session(settings, profile, stack_profile, new)
     done = _done_keys(settings, session)
     host = host_info()
@@ -175,6 +175,7 @@ def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profi
     versions = _versions(sides)
     steps = plan(profile, [p.name for p in discover(settings)])
     dsn = warehouse_dsn(native.native_placement(settings), credentials(settings))
+    failed: list[str] = []
     for index, step in enumerate(steps, start=1):
         if step.key in done:
             continue
@@ -188,6 +189,8 @@ def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profi
                                                       {"step": step.key}, host, versions, stack_profile,
                                                       error=str(error)))
             outcome = f"FAILED: {error}"
+        if outcome.startswith("FAILED") or outcome in ("failed", "different"):
+            failed.append(f"{step.key}: {outcome}")
         progress(f"  {outcome}")
     for pair in BASELINES:
         key = f"baseline-{pair}"
@@ -198,7 +201,12 @@ def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profi
         write_bench(settings.results, BenchRecord("baseline", session, key, {"pair": pair, "seconds": timings},
                                                   host, versions, stack_profile))
         progress(f"baseline {pair}: " + ", ".join(f"size {k}: {min(v) * 1000:.1f} ms" for k, v in timings.items()))
+    if failed:
+        progress(f"bench session {session}: {len(failed)} step(s) failed; `./lab bench` retries them:")
+        for line in failed:
+            progress(f"  {line}")
+        return session, failed
     (settings.state / "bench-session.json").unlink(missing_ok=True)
     progress(f"bench session {session} complete")
-    return session
+    return session, failed
 

@@ -94,15 +94,23 @@ class AirflowClient:
         body = {"dag_run_id": run_id, "logical_date": None, "conf": dict(parameters)}
         return str(self._json("POST", f"/api/v2/dags/{pair}/dagRuns", pair, json=body)["dag_run_id"])
 
+    def _task_instances(self, pair: str, run_id: str) -> list[dict[str, Any]]:
+        """Every task instance of a run: the API pages at 100, a fan-out has more."""
+        found: list[dict[str, Any]] = []
+        while True:
+            page = self._json("GET", f"/api/v2/dags/{pair}/dagRuns/{run_id}/taskInstances", pair,
+                              params={"limit": 100, "offset": len(found)})
+            found += page["task_instances"]
+            if not page["task_instances"] or len(found) >= int(page.get("total_entries", 0)):
+                return found
+
     def describe(self, pair: str, run_id: str) -> RunRecord:
         run = self._json("GET", f"/api/v2/dags/{pair}/dagRuns/{run_id}", pair)
-        instances = self._json(
-            "GET", f"/api/v2/dags/{pair}/dagRuns/{run_id}/taskInstances", pair, params={"limit": 1000})
         tasks = tuple(sorted(
             (TaskRecord(name=ti["task_id"], state=str(ti["state"]), start=parse_time(ti["start_date"]),
                         end=parse_time(ti["end_date"]), tries=int(ti.get("try_number") or 1),
                         map_index=int(ti.get("map_index", -1)))
-             for ti in instances["task_instances"]),
+             for ti in self._task_instances(pair, run_id)),
             key=lambda t: (t.start is None, t.start or 0, t.name, t.map_index)))
         raw = str(run["state"])
         return RunRecord(
@@ -141,6 +149,14 @@ class AirflowClient:
         task = failed[0]
         response = self._call(
             "GET", f"/api/v2/dags/{record.pair}/dagRuns/{record.run_id}/taskInstances/{task.name}/logs/{task.tries}",
-            params={"full_content": "true"}, headers={"Accept": "text/plain"})
-        lines = [line for line in response.text.splitlines() if line.strip()]
-        return f"task {task.name} failed; last log lines:\n" + "\n".join(lines[-12:])
+            params={"full_content": "true", "map_index": task.map_index}, headers={"Accept": "application/json"})
+        if response.status_code != 200:
+            return f"task {task.name} failed (its log could not be read: {response.status_code}); see {record.url}"
+        lines = []
+        for entry in response.json().get("content", []):
+            if not isinstance(entry, dict):
+                continue
+            lines.append(str(entry.get("event", "")))
+            for error in entry.get("error_detail") or []:
+                lines.append(f"{error.get('exc_type')}: {error.get('exc_value')}")
+        return f"task {task.name} failed; last log lines:\n" + "\n".join(line for line in lines[-12:] if line)

@@ -74,8 +74,15 @@ class PrefectClient:
         return str(run["id"])
 
     def _task_runs(self, run_id: str) -> list[dict[str, Any]]:
-        return list(self._json("POST", "/task_runs/filter", json={
-            "flow_runs": {"id": {"any_": [run_id]}}, "sort": "EXPECTED_START_TIME_ASC", "limit": 200}))
+        """Every task run of a flow run, page by page (the API returns at most 200 at a time)."""
+        found: list[dict[str, Any]] = []
+        while True:
+            page = self._json("POST", "/task_runs/filter", json={
+                "flow_runs": {"id": {"any_": [run_id]}}, "sort": "EXPECTED_START_TIME_ASC", "limit": 200,
+                "offset": len(found)})
+            found += page
+            if len(page) < 200:
+                return found
 
     def describe(self, pair: str, run_id: str) -> RunRecord:
         run = self._json("GET", f"/flow_runs/{run_id}")
@@ -105,12 +112,16 @@ class PrefectClient:
                     f"Prefect run {pair}/{run_id} was still {record.raw_state} after {timeout:.0f} s. "
                     f"Is the worker up (`./lab status`)? See .lab/logs/prefect-worker.log.")
             time.sleep(self.poll_interval)
-        # Task-run records are written asynchronously: a COMPLETED flow can still show tasks
-        # without an end time for a moment. Wait until they settle.
+        # Task-run records are written asynchronously: a COMPLETED flow can still lack some task
+        # runs, or show them without an end time, for a moment. Wait until two reads agree and
+        # every task has ended.
         settle_deadline = time.monotonic() + SETTLE_TIMEOUT_S
-        while any(t.end is None for t in record.tasks) and time.monotonic() < settle_deadline:
-            time.sleep(self.poll_interval)
-            record = self.describe(pair, run_id)
+        while time.monotonic() < settle_deadline:
+            time.sleep(max(self.poll_interval, 1.0))
+            again = self.describe(pair, run_id)
+            if len(again.tasks) == len(record.tasks) and all(t.end is not None for t in again.tasks):
+                return again
+            record = again
         return record
 
     def latest_ui_run(self, pair: str) -> str | None:

@@ -16,12 +16,17 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def parse_args(orchestrator: str, argv: list[str] | None = None) -> argparse.Namespace:
-    """Parse `PAIR [--param key=value ...]`; values are JSON when they parse, else strings."""
+    """Parse `PAIR [PAIR ...] [--param key=value ...] [--params-json '{"pair": {...}}']`.
+
+    `--param` applies to every pair (values are JSON when they parse, else strings); `--params-json`
+    gives each pair its own. Several pairs run in one process, paying the orchestrator's start once.
+    """
     parser = argparse.ArgumentParser(
         prog=f"python -m comparisons.inprocess.{orchestrator}_run",
         description=f"Run one lab pipeline in-process on {orchestrator}; the last stdout line is the outcome as JSON.",
     )
-    parser.add_argument("pair", help="pipeline pair name, e.g. etl_basic")
+    parser.add_argument("pairs", nargs="+", metavar="PAIR", help="pipeline pair name(s), e.g. etl_basic")
+    parser.add_argument("--params-json", default="{}", help='per-pair parameters, e.g. {"etl_basic": {"n_rows": 5}}')
     parser.add_argument(
         "--param",
         action="append",
@@ -39,7 +44,11 @@ def parse_args(orchestrator: str, argv: list[str] | None = None) -> argparse.Nam
             params[key] = json.loads(raw)
         except json.JSONDecodeError:
             params[key] = raw
-    args.params = params
+    try:
+        per_pair = json.loads(args.params_json)
+    except json.JSONDecodeError as exc:
+        parser.error(f"--params-json is not JSON: {exc}")
+    args.params = {pair: {**params, **per_pair.get(pair, {})} for pair in args.pairs}
     return args
 
 
@@ -65,8 +74,7 @@ def claim_stdout() -> int:
 
 
 def emit(fd: int, result: dict[str, Any]) -> None:
-    """Write the result as one JSON line on the real stdout."""
+    """Write one pair's result as one JSON line on the real stdout (the caller closes `fd`)."""
     sys.stdout.flush()
     sys.stderr.flush()
     os.write(fd, (json.dumps(result, sort_keys=True) + "\n").encode())
-    os.close(fd)

@@ -111,19 +111,24 @@ def run(pair: str, params: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(ORCHESTRATOR, argv)
-    result: dict[str, Any] = {"pair": args.pair, "orchestrator": ORCHESTRATOR}
     stdout = claim_stdout()
     temp_home = _configure_environment()
+    states = []
     try:
-        result |= run(args.pair, args.params)
-    except Exception as exc:  # any failure becomes the JSON outcome, with the traceback on stderr
-        traceback.print_exc()
-        result |= {"state": "failed", "tasks": {}, "error": f"{type(exc).__name__}: {exc}"}
+        for pair in args.pairs:
+            result: dict[str, Any] = {"pair": pair, "orchestrator": ORCHESTRATOR}
+            try:
+                result |= run(pair, args.params[pair])
+            except Exception as exc:  # any failure becomes the JSON outcome, with the traceback on stderr
+                traceback.print_exc()
+                result |= {"state": "failed", "tasks": {}, "error": f"{type(exc).__name__}: {exc}"}
+            emit(stdout, result)
+            states.append(result["state"])
     finally:
         if temp_home is not None:
             shutil.rmtree(temp_home, ignore_errors=True)
-    emit(stdout, result)
-    return 0 if result["state"] == "success" else 1
+        os.close(stdout)
+    return 0 if set(states) == {"success"} else 1
 
 
 if __name__ == "__main__":

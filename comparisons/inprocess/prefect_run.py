@@ -43,6 +43,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 from contextlib import closing
 from pathlib import Path
@@ -78,17 +79,26 @@ def _load_flow(pair: str) -> Any:
     return candidate
 
 
-def _task_states(flow_run_id: Any) -> dict[str, str]:
-    """Final state of each task run of the flow run, keyed by task name."""
+def _task_states(flow_run_id: Any, settle_s: float = 15.0) -> dict[str, str]:
+    """Final state of each task run of the flow run, keyed by task name.
+
+    Prefect 3 records task-run states from events, after the flow call has returned: a finished
+    task can read 'pending' for a moment, so wait up to `settle_s` for every state to be final.
+    """
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
     from prefect.client.schemas.sorting import TaskRunSort
 
+    deadline = time.monotonic() + settle_s
     with get_client(sync_client=True) as client:
-        task_runs = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
-            sort=TaskRunSort.EXPECTED_START_TIME_ASC,
-        )
+        while True:
+            task_runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+                sort=TaskRunSort.EXPECTED_START_TIME_ASC,
+            )
+            if all(run.state and run.state.is_final() for run in task_runs) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
     # Task run names are '<task name>-<3 hex>': strip the suffix to get Airflow-like task ids.
     return {run.name.rsplit("-", 1)[0]: _state_name(run.state) for run in task_runs}
 
@@ -138,8 +148,15 @@ def _template_db() -> Path:
     return template
 
 
-def run(pair: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Call the pair's flow once with `params` and collect its and its tasks' final states."""
+_sandboxed = False
+
+
+def _sandbox() -> None:
+    """Point Prefect at a throw-away local API (once per process), unless PREFECT_API_URL is set."""
+    global _sandboxed
+    if _sandboxed:
+        return
+    _sandboxed = True
     if not os.environ.get("PREFECT_API_URL"):
         home = Path(tempfile.mkdtemp(prefix="lab-prefect-inprocess-"))
         # atexit runs last-in first-out: registered before Prefect registers the stop of
@@ -153,6 +170,11 @@ def run(pair: str, params: dict[str, Any]) -> dict[str, Any]:
         from comparisons.prefect_deploy import provision
 
         provision()
+
+
+def run(pair: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Call the pair's flow once with `params` and collect its and its tasks' final states."""
+    _sandbox()
     flow = _load_flow(pair)
     state = flow(**params, return_state=True)
     flow_run_id = state.state_details.flow_run_id
@@ -167,15 +189,19 @@ def run(pair: str, params: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(ORCHESTRATOR, argv)
-    result: dict[str, Any] = {"pair": args.pair, "orchestrator": ORCHESTRATOR}
     stdout = claim_stdout()
-    try:
-        result |= run(args.pair, args.params)
-    except Exception as exc:  # any failure becomes the JSON outcome, with the traceback on stderr
-        traceback.print_exc()
-        result |= {"state": "failed", "tasks": {}, "error": f"{type(exc).__name__}: {exc}"}
-    emit(stdout, result)
-    return 0 if result["state"] == "success" else 1
+    states = []
+    for pair in args.pairs:
+        result: dict[str, Any] = {"pair": pair, "orchestrator": ORCHESTRATOR}
+        try:
+            result |= run(pair, args.params[pair])
+        except Exception as exc:  # any failure becomes the JSON outcome, with the traceback on stderr
+            traceback.print_exc()
+            result |= {"state": "failed", "tasks": {}, "error": f"{type(exc).__name__}: {exc}"}
+        emit(stdout, result)
+        states.append(result["state"])
+    os.close(stdout)
+    return 0 if set(states) == {"success"} else 1
 
 
 if __name__ == "__main__":

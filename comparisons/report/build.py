@@ -16,11 +16,13 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
+from comparisons.drift.table import drift_section
 from comparisons.metrics import METRICS, Summary, summarise
 from comparisons.pairs import discover
 from comparisons.report.bench_section import authoring_section, bench_html, bench_markdown, load_view
 from comparisons.report.claims import claims_section
 from comparisons.report.plots import breakdown_plot, latency_plot
+from comparisons.report.screenshots_section import screenshots_section
 from comparisons.results import Comparison, load_all
 from comparisons.settings import SIDES, LabSettings
 
@@ -178,6 +180,9 @@ def build_report(settings: LabSettings) -> tuple[Path, Path]:
                              for cell in row.strip("|").split("|")) + "</tr>"
             for i, row in enumerate(rows) if i != 1) + "</table>")
     body += [_pair_html(settings, pair, files) for pair in pairs]
+    ui_html, ui_md = screenshots_section(settings.reports)
+    body.append(ui_html)
+    markdown += ("\n" + ui_md) if ui_md else ""
     views = load_view(settings)
     body += [bench_html(view, discover(settings)) for view in views]
     authoring_html, authoring_md = authoring_section(settings)
@@ -185,6 +190,9 @@ def build_report(settings: LabSettings) -> tuple[Path, Path]:
     body += [authoring_html, claims_html]
     markdown += "".join("\n" + bench_markdown(view, discover(settings)) for view in views)
     markdown += "\n" + claims_md + "\n" + authoring_md
+    drift_html, drift_md = drift_section(settings.results)
+    body.append(drift_html)
+    markdown += "\n" + drift_md
     if broken:
         body.append("<h2>Unreadable result files</h2><ul>" + "".join(
             f"<li>{html.escape(str(p))}: {html.escape(why)}</li>" for p, why in broken) + "</ul>")

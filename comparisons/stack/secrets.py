@@ -35,6 +35,7 @@ GENERATED: Mapping[str, Callable[[], str]] = {
     "LAB_AIRFLOW_API_SECRET_KEY": _token,
     "LAB_AIRFLOW_FERNET_KEY": _fernet_key,
     "LAB_PIPELINE_SECRET": _token,
+    "LAB_POSTGRES_PASSWORD": _token,  # docker compose only: the postgres container's superuser
 }
 
 DEFAULTS: Mapping[str, str] = {"LAB_ADMIN_USERNAME": "admin", "LAB_EXPORT_COUNTRY": "DE"}

@@ -113,8 +113,10 @@ SERVICES: tuple[Service, ...] = (
         depends_on=("airflow-init",), port=AIRFLOW_PORT,
         health=Health(_AIRFLOW_HEALTH, ("metadatabase", "status"), "healthy"),
     ),
+    # --skip-serve-logs: the log servers bind every interface (not configurable); the api-server
+    # reads task logs from the shared log folder instead.
     Service(
-        "airflow-scheduler", "airflow", ("airflow", "scheduler"),
+        "airflow-scheduler", "airflow", ("airflow", "scheduler", "--skip-serve-logs"),
         depends_on=("airflow-apiserver",), port=SCHEDULER_HEALTH_PORT,
         health=Health(f"http://127.0.0.1:{SCHEDULER_HEALTH_PORT}/health"),
     ),
@@ -124,7 +126,7 @@ SERVICES: tuple[Service, ...] = (
         health=Health(_AIRFLOW_HEALTH, ("dag_processor", "status"), "healthy"),
     ),
     Service(
-        "airflow-triggerer", "airflow", ("airflow", "triggerer"),
+        "airflow-triggerer", "airflow", ("airflow", "triggerer", "--skip-serve-logs"),
         depends_on=("airflow-apiserver",),
         health=Health(_AIRFLOW_HEALTH, ("triggerer", "status"), "healthy"),
     ),

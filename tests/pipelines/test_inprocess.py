@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import pytest
 
 from comparisons.settings import LabSettings
 from shared_logic import TableMissingError, expectation, expected_fingerprint, fingerprint
-from tests.pipelines._pairs import REPO_ROOT, SIDES
+from tests.pipelines._pairs import REPO_ROOT, SIDES, discover_pairs
 
 pytestmark = pytest.mark.pipeline
 
@@ -39,6 +40,7 @@ TEST_PARAMS: dict[str, dict[str, Any]] = {
     "parameters": {"n_rows": 300, "granularity": "week", "country": "DE"},
 }
 RUN_TIMEOUT_S = 600
+Batch = tuple[dict[str, dict[str, Any]], str]  # {pair: outcome}, and the explanation for failures
 STDERR_TAIL_LINES = 60
 
 
@@ -75,29 +77,56 @@ def _tail(text: str, lines: int = STDERR_TAIL_LINES, width: int = 400) -> str:
     return "\n".join(line[:width] for line in text.splitlines()[-lines:])
 
 
-@pytest.mark.parametrize("side", SIDES)
-def test_inprocess_run_leaves_the_expected_table(side: str, pair: str, dsn: str, lab_secrets: dict[str, str]) -> None:
-    python = LabSettings.from_environment().venv_bin(side, "python")
-    if not python.exists():
-        pytest.skip(f"{python} is missing: install the {side} environment first (./lab setup)")
-    params = TEST_PARAMS.get(pair, {})
-    _drop_output(dsn, side, pair)
-    lab_env = {key: lab_secrets[key] for key in expectation(pair).from_env.values()}
+@pytest.fixture(scope="module")
+def inprocess(warehouse_test_dsn: str, lab_secrets: dict[str, str]) -> Callable[[str], Batch]:
+    """Run every pair on one side in ONE process (the orchestrator starts once), cached per side.
 
-    command = [str(python), "-m", f"comparisons.inprocess.{side}_run", pair]
-    command += [arg for key, value in params.items() for arg in ("--param", f"{key}={json.dumps(value)}")]
-    proc = subprocess.run(
-        command, cwd=REPO_ROOT, env=_runner_env(dsn, lab_env), capture_output=True, text=True, timeout=RUN_TIMEOUT_S
-    )
-    explain = f"\n$ {' '.join(command)}\nexit {proc.returncode}\n--- stderr (tail) ---\n{_tail(proc.stderr)}"
-    lines = proc.stdout.strip().splitlines()
-    assert lines, f"the runner printed nothing on stdout{explain}"
-    result = json.loads(lines[-1])
+    Returns {pair: outcome} and the command's explanation (stderr tail) for failure messages.
+    """
+    cache: dict[str, Batch] = {}
+    pairs = discover_pairs()
+
+    def run_side(side: str) -> Batch:
+        if side not in cache:
+            python = LabSettings.from_environment().venv_bin(side, "python")
+            if not python.exists():
+                pytest.fail(f"{python} is missing: install the {side} environment first (./lab setup)")
+            for pair in pairs:
+                _drop_output(warehouse_test_dsn, side, pair)
+            params = {pair: TEST_PARAMS.get(pair, {}) for pair in pairs}
+            # The `.env` values pairs read (a secret, a setting): each runner provisions them into its
+            # throw-away orchestrator as the stack does (a Connection, a Secret block, ...).
+            lab_env = {key: lab_secrets[key] for pair in pairs for key in expectation(pair).from_env.values()}
+            command = [str(python), "-m", f"comparisons.inprocess.{side}_run", *pairs,
+                       "--params-json", json.dumps(params)]
+            proc = subprocess.run(command, cwd=REPO_ROOT, env=_runner_env(warehouse_test_dsn, lab_env),
+                                  capture_output=True, text=True, timeout=RUN_TIMEOUT_S * len(pairs))
+            explain = f"\n$ {' '.join(command)}\nexit {proc.returncode}\n--- stderr (tail) ---\n{_tail(proc.stderr)}"
+            outcomes = {}
+            for line in proc.stdout.splitlines():
+                if line.startswith("{"):
+                    outcome = json.loads(line)
+                    outcomes[outcome["pair"]] = outcome
+            cache[side] = (outcomes, explain)
+        return cache[side]
+
+    return run_side
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_inprocess_run_leaves_the_expected_table(
+    side: str, pair: str, dsn: str, lab_secrets: dict[str, str],
+    inprocess: Callable[[str], Batch],
+) -> None:
+    outcomes, explain = inprocess(side)
+    assert pair in outcomes, f"the runner reported nothing for {pair}{explain}"
+    result = outcomes[pair]
+    params = TEST_PARAMS.get(pair, {})
+    lab_env = {key: lab_secrets[key] for key in expectation(pair).from_env.values()}
     expected_state = expectation(pair).state
     assert result["state"] == expected_state, f"{result}{explain}"
     if expected_state == "success":  # a pair that exists to show a failure is judged by its state and output
         assert result["tasks"] and set(result["tasks"].values()) <= {"success", "skipped"}, f"{result}{explain}"
-        assert proc.returncode == 0, explain
     if expectation(pair).output is None:
         return
 

@@ -41,7 +41,8 @@ def test_each_day_has_its_own_orders_all_dated_that_day() -> None:
     assert {row["order_date"] for row in monday} == {"2024-06-03"}
     assert [r["order_id"] for r in monday] == [r["order_id"] for r in extract_day_orders("2024-06-03")]
     assert monday != tuesday
-    assert expected_scheduled_daily() == expected_scheduled_daily(REFERENCE_DAY) != expected_scheduled_daily("2024-06-04")
+    assert expected_scheduled_daily() == expected_scheduled_daily(REFERENCE_DAY)
+    assert expected_scheduled_daily() != expected_scheduled_daily("2024-06-04")
 
 
 def _airflow_schedule() -> str:

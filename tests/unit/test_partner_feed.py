@@ -7,6 +7,7 @@ import hmac
 
 import pytest
 
+from shared_logic.expected import expected_fingerprint
 from shared_logic.orders import extract_orders
 from shared_logic.partner_feed import expected_secrets_and_config, select_country, sign_rows
 
@@ -42,3 +43,11 @@ def test_the_expected_output_depends_on_the_secret_and_the_setting() -> None:
     assert base["rows"] > 0
     assert base != expected_secrets_and_config(secret=SECRET + "x", country="DE")
     assert base != expected_secrets_and_config(secret=SECRET, country="FR")
+
+
+def test_the_harness_takes_the_secret_and_setting_from_env_for_the_expected_output() -> None:
+    env = {"LAB_PIPELINE_SECRET": SECRET, "LAB_EXPORT_COUNTRY": "DE"}
+    assert expected_fingerprint("secrets_and_config", env, n_rows=300, seed=42) == expected_secrets_and_config(
+        300, 42, secret=SECRET, country="DE")
+    with pytest.raises(LookupError, match="LAB_PIPELINE_SECRET.*./lab up"):
+        expected_fingerprint("secrets_and_config", {"LAB_EXPORT_COUNTRY": "DE"}, n_rows=300, seed=42)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
@@ -64,8 +63,3 @@ def test_the_pools_file_declares_the_limit_both_orchestrators_get() -> None:
     assert pools[SHARED_RESOURCE]["slots"] == SHARED_RESOURCE_SLOTS
     assert all({"slots", "description"} <= set(pool) for pool in pools.values()), "`airflow pools import` needs both"
 
-
-def test_both_pipelines_name_the_shared_resource() -> None:
-    for path in (REPO_ROOT / "airflow_dags" / "concurrency_limits.py", REPO_ROOT / "prefect_flows" / "concurrency_limits.py"):
-        names = {node.id for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Name)}
-        assert "SHARED_RESOURCE" in names, f"{path} must limit itself by SHARED_RESOURCE"

@@ -1,0 +1,102 @@
+"""The benchmark's plan, records, authoring counts and report section, with no server."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from comparisons.authoring import authoring_cost
+from comparisons.bench.plan import PROFILES, plan
+from comparisons.bench.records import BenchRecord, load_bench, write_bench
+from comparisons.bench.sweep import _done_keys
+from comparisons.pairs import discover
+from comparisons.report.bench_section import load_view, scaling_rows, setup_rows
+from comparisons.report.build import build_report
+from comparisons.report.claims import claims
+from comparisons.results import write
+from comparisons.settings import LabSettings
+from tests.unit.fixtures import comparison
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> LabSettings:
+    root = Path(__file__).resolve().parents[2]
+    return LabSettings(root=root, state=tmp_path / "state", results=tmp_path / "results",
+                       reports=tmp_path / "reports", env_file=tmp_path / ".env")
+
+
+def test_the_full_plan_warms_up_then_repeats_every_size() -> None:
+    steps = plan("full", ["etl_basic", "bench_chain"])
+    chain = [s for s in steps if s.workload == "chain"]
+    assert {s.size for s in chain} == set(PROFILES["full"]["chain"])
+    for size in PROFILES["full"]["chain"]:
+        of_size = [s for s in chain if s.size == size]
+        assert of_size[0].warmup and len(of_size) == PROFILES["full"]["repeat"] + 1
+        assert all(s.parameters == {"length": size} for s in of_size)
+    assert len({s.key for s in steps}) == len(steps), "keys identify steps for resuming"
+    assert any(s.workload == "pair" and s.pair == "etl_basic" for s in steps)
+
+
+def test_the_quick_plan_skips_the_catalogue_and_missing_pairs() -> None:
+    steps = plan("quick", ["etl_basic", "bench_chain"])
+    assert not any(s.workload == "pair" for s in steps)
+    assert not any(s.pair == "dynamic_fanout" for s in steps), "a workload whose pair is absent is left out"
+
+
+def test_authoring_cost_counts_code_not_docstrings_or_comments(tmp_path: Path) -> None:
+    source = tmp_path / "flow.py"
+    source.write_text('"""Doc\nstring."""\n\n# comment\nfrom prefect import flow, task\nimport os\n\n\n'
+                      '@task(retries=2, retry_delay_seconds=5)\ndef a():\n    """Doc."""\n    return 1\n\n\n'
+                      '@flow\ndef f():\n    a() >> a()\n')
+    cost = authoring_cost(source)
+    assert (cost.code_lines, cost.imports, cost.orchestrator_imports) == (8, 2, 1)
+    assert (cost.decorators, cost.config_keywords, cost.rshift_dependencies) == (2, 2, 1)
+
+
+def test_a_resumed_session_skips_recorded_steps_but_retries_failed_ones(lab: LabSettings) -> None:
+    write_bench(lab.results, BenchRecord("memory", "s1", "chain-10-rep1", {}))
+    write_bench(lab.results, BenchRecord("error", "s1", "chain-10-rep2-1", {}, error="server down"))
+    write(lab.results, dataclasses.replace(comparison(), labels={"bench_session": "s1", "key": "pair-0-rep1"}))
+    assert _done_keys(lab, "s1") == {"chain-10-rep1", "pair-0-rep1"}
+    assert _done_keys(lab, "other") == set()
+    with pytest.raises(FileExistsError):
+        write_bench(lab.results, BenchRecord("memory", "s1", "chain-10-rep1", {}))
+    assert len(load_bench(lab.results)[0]) == 2
+
+
+def _setup_record() -> BenchRecord:
+    return BenchRecord("setup", "s1", "setup", {
+        "seconds_to_healthy": {"airflow-apiserver": 10.0, "airflow-scheduler": 5.0, "prefect-server": 8.0},
+        "idle": {"airflow": {"processes": 40, "pss_mib": 1300.0}, "prefect": {"processes": 2, "pss_mib": 260.0}},
+        "install": {"airflow": {"packages": 135, "size_mib": 275.0, "install_warm_cache_s": 6.0},
+                    "prefect": {"packages": 107, "size_mib": 223.0, "install_warm_cache_s": 5.0}},
+        "restarted": True})
+
+
+def test_bench_section_reports_setup_scaling_and_baseline(lab: LabSettings) -> None:
+    write_bench(lab.results, _setup_record())
+    write_bench(lab.results, BenchRecord("baseline", "s1", "baseline-etl_basic",
+                                         {"pair": "etl_basic", "seconds": {"10": [0.5, 0.6]}}))
+    for rep, offset in enumerate((0.0, 10.0), start=1):
+        labels = {"bench_session": "s1", "key": f"chain-10-rep{rep}", "workload": "chain", "size": 10}
+        write(lab.results, dataclasses.replace(comparison(offset=offset), labels=labels))
+    (view,) = load_view(lab)
+    assert setup_rows(view)[0][:5] == ["airflow", "135", "275 MiB", "6.0 s", "15.0 s"]
+    rows, series = scaling_rows(view, "chain")
+    assert rows == [["10", "4.00 s [4.00–4.00] (n=2)", "3.45 s", "4.10 s [4.10–4.10] (n=2)", "3.55 s",
+                     "0.55 s [0.50–0.60] (n=2)"]]
+    assert series["baseline"] == [(10, 0.55, 0.5, 0.6)]
+    html_path, md_path = build_report(lab)
+    page = html_path.read_text()
+    assert "Benchmark — tuned profile" in page and "Sequential chain of light tasks" in page
+    assert "The lesson's claims" in md_path.read_text()
+
+
+def test_claims_are_computed_from_code_and_records(lab: LabSettings) -> None:
+    write_bench(lab.results, _setup_record())
+    topics = {c.topic: c for c in claims(discover(lab), load_view(lab)[0])}
+    assert topics["Definition"].verdict == "no longer true for Airflow 3"
+    assert "2 processes idle, against Airflow's 40" in topics["Scheduling"].evidence
+    assert topics["Dynamic workflows"].verdict == "not measured"

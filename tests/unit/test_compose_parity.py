@@ -1,0 +1,121 @@
+"""Native mode and docker compose are one definition: the committed compose files are what
+`comparisons.stack.compose` renders from `services.py`, and each service runs the same command with
+the same environment in both modes, but for where it runs (hosts, paths) and how secrets are given.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from comparisons.settings import LabSettings
+from comparisons.stack import compose
+from comparisons.stack.native import native_placement
+from comparisons.stack.secrets import DEFAULTS, GENERATED, read_env_file
+from comparisons.stack.services import SERVICES, Placement, service_environment
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("relative", sorted(compose.generated_files(ROOT)))
+def test_committed_compose_files_are_what_the_definition_renders(relative: str) -> None:
+    path = ROOT / relative
+    assert path.exists(), f"{relative} is missing: run `./lab compose` and commit what it writes."
+    assert path.read_text() == compose.generated_files(ROOT)[relative], (
+        f"{relative} differs from comparisons/stack/services.py: run `./lab compose` to regenerate it "
+        f"and commit the result (never edit the generated file by hand).")
+
+
+def _shape(value: str, placement: Placement, secrets: dict[str, str]) -> str:
+    """A value with its placement-specific parts and secrets replaced by neutral tokens."""
+    for key, secret in secrets.items():
+        value = value.replace(secret, f"<{key}>")
+    value = re.sub(r"\$\{(LAB_[A-Z_]+):\?[^}]*\}", r"<\1>", value)  # a secret, required from .env
+    value = re.sub(r"\$\{LAB_[A-Z_]+:-([^}]*)\}", r"\1", value)  # a setting with its default
+    fields = [getattr(placement, f) for f in ("root", "airflow_home", "prefect_home", "postgres_host",
+                                              "airflow_api_host", "prefect_api_host", "bind_host")]
+    for text in sorted(set(fields), key=len, reverse=True):
+        value = re.sub(rf"(?<![\w.-]){re.escape(text)}(?![\w-])", "<placement>", value)
+    return value
+
+
+@pytest.mark.parametrize("svc", SERVICES, ids=lambda s: s.name)
+def test_each_service_runs_the_native_command_and_environment_modulo_placement(
+        svc, settings: LabSettings, lab_secrets: dict[str, str]) -> None:
+    service = compose.compose_document()["services"][svc.name]
+    native_env = service_environment(svc, native_placement(settings), {**lab_secrets, **DEFAULTS})
+    secrets = {key: lab_secrets[key] for key in GENERATED}
+    compose_env = dict(service["environment"])
+    extra = set(compose.COMPOSE_ONLY_ENVIRONMENT.get(svc.name, ()))
+    assert set(compose_env) - extra == set(native_env)
+    port_var, port = compose.PUBLISHED_PORTS["prefect-server"]
+    for key, native_value in native_env.items():
+        compose_value = compose_env[key].replace(f"${{{port_var}:-{port}}}", str(port))
+        if key == "PREFECT_UI_API_URL":  # the browser's address, on the host in both modes
+            assert compose_value == native_value
+            continue
+        assert _shape(compose_value, compose.compose_placement(), {}) == _shape(
+            native_value, native_placement(settings), secrets), key
+
+    if svc.name == "airflow-init":  # plus writing the UI login, which native mode does itself
+        native_script = svc.command[2] if svc.command[:2] == ("bash", "-c") else " ".join(svc.command)
+        assert service["command"][:2] == ["bash", "-c"] and service["command"][2].endswith(native_script)
+    else:
+        assert service["command"] == list(svc.command)
+    assert service["working_dir"] == compose.compose_placement().root
+
+
+def test_every_long_running_service_is_health_checked_and_gated() -> None:
+    services = compose.compose_document()["services"]
+    for svc in SERVICES:
+        block = services[svc.name]
+        if svc.oneshot:
+            assert block["restart"] == "no"
+            continue
+        assert "healthcheck" in block, f"{svc.name} has no health check"
+        if svc.health is not None and svc.name not in ("airflow-dag-processor", "airflow-triggerer"):
+            assert svc.health.url.split(":", 2)[2].split("/", 1)[1] in " ".join(block["healthcheck"]["test"])
+        for dependency in svc.depends_on:
+            expected = ("service_completed_successfully" if any(s.name == dependency and s.oneshot for s in SERVICES)
+                        else "service_healthy")
+            assert block["depends_on"][dependency]["condition"] == expected
+    for name in ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"):
+        assert services[name]["depends_on"]["airflow-init"] == {"condition": "service_completed_successfully"}
+    assert services["prefect-worker"]["depends_on"]["prefect-deploy"] == {
+        "condition": "service_completed_successfully"}
+    assert services["postgres"]["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
+
+
+def test_every_published_port_binds_127_0_0_1_only() -> None:
+    documents = [compose.compose_document(), compose.scale_out_document()]
+    published = [port for doc in documents for block in doc["services"].values() for port in block.get("ports", [])]
+    assert published, "the UIs and PostgreSQL must be published"
+    assert all(port.startswith("127.0.0.1:") for port in published), published
+
+
+def test_no_secret_value_is_in_any_generated_file(lab_secrets: dict[str, str]) -> None:
+    texts = compose.generated_files(ROOT)
+    for key in GENERATED:
+        value = lab_secrets[key]
+        assert len(value) >= 16
+        leaked = [name for name, text in texts.items() if value in text]
+        assert not leaked, f"the value of {key} is written into {leaked}"
+    referenced = set(re.findall(r"\$\{(LAB_[A-Z_]+):\?", texts["docker-compose.yml"]))
+    assert referenced == set(GENERATED), "every generated secret, and only those, is required from .env"
+    assert referenced <= set(read_env_file(ROOT / ".env.example")), "each is documented in .env.example"
+
+
+def test_the_harness_in_the_lab_container_reaches_the_services_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in compose.harness_environment().items():
+        monkeypatch.setenv(key, value)
+    inside = LabSettings.from_environment()
+    assert inside.airflow_url == "http://airflow-apiserver:8080"
+    assert inside.prefect_url == "http://prefect-server:4200/api"
+    assert inside.postgres_host == "postgres"
+    for key in compose.harness_environment():
+        monkeypatch.delenv(key)
+    native = LabSettings.from_environment()
+    assert (native.airflow_url, native.prefect_url, native.postgres_host) == (
+        "http://127.0.0.1:8080", "http://127.0.0.1:4200/api", "127.0.0.1")
