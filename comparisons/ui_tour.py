@@ -40,6 +40,7 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
 VIEWPORT = {"width": 1400, "height": 900}
 STEP_TIMEOUT_MS = 60_000  # one click or page on a busy 2-core machine
 RUN_TIMEOUT_S = 300.0
+STALE_AFTER_S = 45.0  # a run's state unchanged that long in a UI: reload the page
 
 TOUR_PAIR = "etl_basic"  # the pair the README's UI path triggers
 #: The pictures, as (what they show, Airflow's file, Prefect's file), in `reports/screenshots/`.
@@ -128,19 +129,20 @@ def airflow_login(page: Page, username: str, password: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    try:
-        page.wait_for_url(lambda url: "/auth/login" not in url)
-    except Exception:
+    refused = page.get_by_text("Invalid credentials")
+    deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
+    while "/auth/login" in page.url and not refused.count() and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    if "/auth/login" in page.url:
         raise AuthError(f"Airflow's UI refused the login of {username!r}: the lab reads it from .env "
-                        f"(LAB_ADMIN_USERNAME, LAB_ADMIN_PASSWORD); `./lab credentials` prints it.") from None
+                        f"(LAB_ADMIN_USERNAME, LAB_ADMIN_PASSWORD); `./lab credentials` prints it.")
 
 
 def airflow_lab_dags(page: Page, shots: Path | None = None) -> dict[str, bool]:
-    """Dags → click the tag `lab`: each DAG listed there, and whether its pause switch is on "active"."""
+    """Dags → click the tag `lab` on any DAG: each DAG listed, True when it shows the tag and is unpaused."""
     page.get_by_role("link", name="Dags", exact=True).click()
     page.get_by_role("link", name="lab", exact=True).first.click()
     page.wait_for_url("**/dags?tags=lab")
-    page.wait_for_load_state("networkidle")
     listed = {}
     for name in _settled_list(page, "Dag", page.get_by_test_id("dag-id"), "Airflow's Dags page"):
         card = (page.locator("div").filter(has=page.get_by_test_id("dag-id").filter(has_text=_exact(name)))
@@ -201,8 +203,8 @@ def airflow_trigger_and_watch(page: Page, pair: str, shots: Path | None = None,
     # The run's badge sits beside its id; the UI refreshes it while the run is active.
     header = (page.locator("div").filter(has=page.get_by_role("heading", name=run_id, exact=True))
               .filter(has=page.get_by_test_id("state-badge")).last)
-    state = _wait_for_text(header.get_by_test_id("state-badge").first, AIRFLOW_DONE, timeout,
-                           f"Airflow run {pair}/{run_id}")
+    state = _wait_for_state(page, header.get_by_test_id("state-badge").first, AIRFLOW_DONE, timeout,
+                            f"Airflow run {pair}/{run_id}")
     tasks = {}
     for node in graph.locator(".react-flow__node").all_inner_texts():
         words = node.split()
@@ -219,16 +221,26 @@ def _json_or_text(raw: str) -> Any:
         return raw
 
 
-def _wait_for_text(locator: Any, done: dict[str, str], timeout: float, what: str) -> str:
+def _wait_for_state(page: Page, badge: Any, done: dict[str, str], timeout: float, what: str) -> str:
+    """Watch a run's state badge until it shows a final state; returns the UI's word for it.
+
+    Both UIs refresh an active run by themselves. Should a page stop doing so (the same state for
+    STALE_AFTER_S), reload it, as a person would.
+    """
     deadline = time.monotonic() + timeout
-    seen = ""
+    seen, since = "", time.monotonic()
     while time.monotonic() < deadline:
         try:
-            seen = locator.inner_text(timeout=5_000).strip()
+            current = badge.inner_text(timeout=5_000).strip()
         except Exception:  # re-rendered under us: look again
-            seen = seen or "(not shown yet)"
-        if seen in done:
-            return seen
+            current = seen or "(not shown yet)"
+        if current in done:
+            return current
+        if current != seen:
+            seen, since = current, time.monotonic()
+        elif time.monotonic() - since > STALE_AFTER_S:
+            page.reload()
+            since = time.monotonic()
         time.sleep(1.0)
     raise RunFailedError(f"{what} still showed {seen!r} in the UI after {timeout:.0f} s. "
                          f"Is every service healthy (`./lab status`)? Logs are in .lab/logs/.")
@@ -266,9 +278,10 @@ def prefect_quick_run_and_watch(page: Page, pair: str, shots: Path | None = None
     page.mouse.move(0, 0)  # a notice stays while the pointer rests on it
     page.wait_for_url("**/runs/flow-run/**")
     run_id = page.url.split("/flow-run/", 1)[1].split("?")[0].strip("/")
+    page.get_by_role("tab", name="Task Runs").wait_for()  # the run's page, not the deployment's still fading
     states = "|".join([*PREFECT_DONE, "Scheduled", "Pending", "Running", "Late"])
     badge = page.locator(BADGE).filter(has_text=re.compile(rf"^({states})$")).first  # the run's, under its name
-    state = _wait_for_text(badge, PREFECT_DONE, timeout, f"Prefect flow run {pair}/{run_id}")
+    state = _wait_for_state(page, badge, PREFECT_DONE, timeout, f"Prefect flow run {pair}/{run_id}")
     # The page updates the run's state as it goes, but its timeline and logs can stay as they were
     # when the run was scheduled: reload once, as a person would, to see the finished run whole.
     page.reload()

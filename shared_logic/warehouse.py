@@ -73,9 +73,13 @@ def warehouse_dsn() -> str:
     return dsn
 
 
+#: The benchmark's plain-Python baseline calls the same load functions, into a schema of its own.
+BASELINE = "baseline"
+
+
 def check_orchestrator(orchestrator: str) -> str:
     """Return `orchestrator` if it names a known output schema, else raise ValueError."""
-    if orchestrator not in ORCHESTRATORS:
+    if orchestrator not in (*ORCHESTRATORS, BASELINE):
         raise ValueError(f"orchestrator must be one of {ORCHESTRATORS}, got {orchestrator!r}")
     return orchestrator
 

@@ -19,6 +19,7 @@ import pytest
 from comparisons import ui_tour
 from comparisons.clients.airflow import AirflowClient
 from comparisons.clients.prefect import PrefectClient
+from comparisons.errors import AuthError
 from comparisons.pairs import discover
 from comparisons.report.build import build_report
 from comparisons.report.screenshots_section import SCREENSHOTS_FOLDER
@@ -46,6 +47,11 @@ def page(stack: LabSettings) -> Iterator[Page]:
         yield browser.new_page()
 
 
+def test_a_wrong_password_is_refused_with_where_the_login_comes_from(page: Page) -> None:
+    with pytest.raises(AuthError, match=r"refused the login of 'admin'.*\.env.*\./lab credentials"):
+        ui_tour.airflow_login(page, "admin", "not-the-password")
+
+
 def test_a_person_triggers_etl_basic_from_each_ui_and_the_report_pairs_the_runs(
         lab: LabSettings, stack: LabSettings, page: Page) -> None:
     secrets = read_env_file(lab.env_file)
@@ -54,51 +60,55 @@ def test_a_person_triggers_etl_basic_from_each_ui_and_the_report_pairs_the_runs(
     airflow = AirflowClient(ui_tour.AIRFLOW_UI, secrets["LAB_ADMIN_USERNAME"], secrets["LAB_ADMIN_PASSWORD"])
     prefect = PrefectClient(ui_tour.PREFECT_UI + "/api")
 
-    # Airflow: sign in with .env's user, Dags → tag `lab`: every pair there, unpaused.
-    ui_tour.airflow_login(page, secrets["LAB_ADMIN_USERNAME"], secrets["LAB_ADMIN_PASSWORD"])
-    dags = ui_tour.airflow_lab_dags(page, shots)
-    assert {pair: dags.get(pair) for pair in pairs} == dict.fromkeys(pairs, True), (
-        f"every pair must be listed under the tag `lab` and unpaused (True); the UI listed {dags}")
+    # On failure, what the browser showed is kept as reports/screenshots/failure.png.
+    with ui_tour.failure_screenshot(page, stack.reports / SCREENSHOTS_FOLDER):
+        # Airflow: sign in with .env's user, Dags → tag `lab`: every pair there, unpaused.
+        ui_tour.airflow_login(page, secrets["LAB_ADMIN_USERNAME"], secrets["LAB_ADMIN_PASSWORD"])
+        dags = ui_tour.airflow_lab_dags(page, shots)
+        assert {pair: dags.get(pair) for pair in pairs} == dict.fromkeys(pairs, True), (
+            f"every pair must be listed under the tag `lab` and unpaused (True); the UI listed {dags}")
 
-    # Open etl_basic, Trigger: the form offers the DAG's parameters; the run finishes in the Graph view.
-    airflow_run, form = ui_tour.airflow_trigger_and_watch(page, TOUR_PAIR, shots)
-    assert form == airflow.parameters(TOUR_PAIR)
-    record = airflow.describe(TOUR_PAIR, airflow_run.run_id)
-    assert airflow_run.succeeded and record.state == "success", f"the UI showed {airflow_run}"
-    assert airflow_run.tasks == {task.name: "success" for task in record.tasks}
+        # Open etl_basic, Trigger: the form offers the DAG's parameters; the run finishes in the Graph view.
+        airflow_run, form = ui_tour.airflow_trigger_and_watch(page, TOUR_PAIR, shots)
+        assert form == airflow.parameters(TOUR_PAIR)
+        record = airflow.describe(TOUR_PAIR, airflow_run.run_id)
+        assert airflow_run.succeeded and record.state == "success", f"the UI showed {airflow_run}"
+        assert airflow_run.tasks == {task.name: "success" for task in record.tasks}
 
-    # Prefect: Deployments, every pair tagged `lab` and Ready; etl_basic → Run → Quick run → View run.
-    deployments = ui_tour.prefect_lab_deployments(page, shots)
-    assert {pair: deployments.get(pair) for pair in pairs} == dict.fromkeys(pairs, "Ready"), (
-        f"every pair must be a deployment tagged `lab` and Ready; the UI listed {deployments}")
-    prefect_run = ui_tour.prefect_quick_run_and_watch(page, TOUR_PAIR, shots)
-    flow_run = prefect.describe(TOUR_PAIR, prefect_run.run_id)
-    assert prefect_run.succeeded and flow_run.state == "success", f"the UI showed {prefect_run}"
-    assert prefect_run.tasks == {task.name: "Completed" for task in flow_run.tasks}
+        # Prefect: Deployments, every pair tagged `lab` and Ready; etl_basic → Run → Quick run → View run.
+        deployments = ui_tour.prefect_lab_deployments(page, shots)
+        assert {pair: deployments.get(pair) for pair in pairs} == dict.fromkeys(pairs, "Ready"), (
+            f"every pair must be a deployment tagged `lab` and Ready; the UI listed {deployments}")
+        prefect_run = ui_tour.prefect_quick_run_and_watch(page, TOUR_PAIR, shots)
+        flow_run = prefect.describe(TOUR_PAIR, prefect_run.run_id)
+        assert prefect_run.succeeded and flow_run.state == "success", f"the UI showed {prefect_run}"
+        assert prefect_run.tasks == {task.name: "Completed" for task in flow_run.tasks}
 
-    # `./lab report`: the two UI-started runs are paired, their outputs equal, marked as from the UIs.
-    (comparison,) = [c for c in collect_ui_runs(lab) if c.pair == TOUR_PAIR]
-    assert {run.run_id for run in comparison.runs.values()} == {airflow_run.run_id, prefect_run.run_id}
-    assert comparison.status == "equal" and comparison.started_from == "ui", comparison.errors
-    html_path, md_path = build_report(lab)
+        # `./lab report`: the two UI-started runs are paired, their outputs equal, marked as from the UIs.
+        (comparison,) = [c for c in collect_ui_runs(lab) if c.pair == TOUR_PAIR]
+        assert {run.run_id for run in comparison.runs.values()} == {airflow_run.run_id, prefect_run.run_id}
+        assert comparison.status == "equal" and comparison.started_from == "ui", comparison.errors
+        html_path, md_path = build_report(lab)
 
-    # The report in the same browser: no console error, every plot drawn, both UIs' pictures shown.
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(html_path.as_uri())
-    page.wait_for_load_state("load")
-    assert errors == []
-    section = page.locator(f"section#{TOUR_PAIR}")
-    assert "started from the UIs (latest: equal)" in section.inner_text()
-    assert section.locator(".plots svg").count() == 2, "the latency plot and the breakdown"
-    plots = page.locator(".plots").evaluate_all("divs => divs.map(d => d.querySelectorAll('svg').length)")
-    assert plots and all(count == 2 for count in plots), f"svg plots per pair: {plots}"
-    pictures = page.locator("section#uis img").evaluate_all(
-        "imgs => imgs.map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0])")
-    expected = [f"{SCREENSHOTS_FOLDER}/{name}" for _, *files in ui_tour.SCREENSHOT_VIEWS for name in files]
-    assert sorted(pictures) == sorted([src, True] for src in expected)
-    assert "## What each UI shows" in md_path.read_text()
+        # The report in the same browser: no console error, every plot drawn, both UIs' pictures shown.
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(html_path.as_uri())
+        page.wait_for_load_state("load")
+        assert errors == []
+        section = page.locator(f"section#{TOUR_PAIR}")
+        assert "started from the UIs (latest: equal)" in section.inner_text()
+        plots = {pair: page.locator(f"section#{pair} .plots svg").evaluate_all(
+                     "svgs => svgs.filter(s => s.getBoundingClientRect().width > 0).length")
+                 for pair in pairs if page.locator(f"section#{pair} .plots").count()}
+        assert plots.get(TOUR_PAIR) == 2 and set(plots.values()) == {2}, (
+            f"each pair with equal runs draws its latency plot and its breakdown; drawn svgs: {plots}")
+        pictures = page.locator("section#uis img").evaluate_all(
+            "imgs => imgs.map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0])")
+        expected = [f"{SCREENSHOTS_FOLDER}/{name}" for _, *files in ui_tour.SCREENSHOT_VIEWS for name in files]
+        assert sorted(pictures) == sorted([src, True] for src in expected)
+        assert "## What each UI shows" in md_path.read_text()
 
     # The pictures also refresh the user's reports/screenshots/, which `./lab report` embeds.
     shutil.copytree(shots, stack.reports / SCREENSHOTS_FOLDER, dirs_exist_ok=True)

@@ -46,7 +46,7 @@ def engine(docker_folder: docker_engine.Path, compose_plugin: str) -> Iterator[E
         pytest.skip(f"no Docker engine here: {reason}")
     _say(f"dockerd up in {time.monotonic() - started:.1f} s (pid {running.pid}, {docker_folder})")
     yield running
-    docker_engine.stop_engine(docker_folder)
+    docker_engine.stop(running)
     assert docker_engine.engine_pid(docker_folder) is None, f"dockerd (pid {running.pid}) is still running"
     assert not running.answers(), "something still answers on the engine's socket"
 

@@ -74,8 +74,12 @@ class Engine:
     """A running dockerd of our own and the environment that points the docker CLI at it."""
 
     folder: Path
-    pid: int
+    process: subprocess.Popen[bytes]
     env: dict[str, str]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     @property
     def log(self) -> Path:
@@ -124,7 +128,7 @@ def start_engine(folder: Path) -> Engine:
             process.kill()
             raise EngineUnavailable(f"dockerd did not start (see {folder / 'dockerd.log'}):\n{tail}")
         time.sleep(0.2)
-    return Engine(folder, process.pid, env)
+    return Engine(folder, process, env)
 
 
 def engine_pid(folder: Path) -> int | None:
@@ -137,6 +141,12 @@ def engine_pid(folder: Path) -> int | None:
     except OSError:
         return None
     return pid if cmdline and cmdline[0].endswith(b"dockerd") and str(folder).encode() in b" ".join(cmdline) else None
+
+
+def stop(engine: Engine) -> None:
+    """Stop the session's dockerd and reap it."""
+    stop_engine(engine.folder)
+    engine.process.wait(timeout=30)
 
 
 def stop_engine(folder: Path, timeout: float = 30.0) -> bool:
