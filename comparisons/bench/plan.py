@@ -32,7 +32,7 @@ class Step:
 
 #: Sizes per workload for each profile. `quick` is what CI runs; `full` is the published sweep.
 PROFILES: dict[str, dict[str, Any]] = {
-    "quick": {"repeat": 2, "chain": (1, 10), "fanout": (1, 10), "concurrent": (1, 5), "payload_kb": (1, 1024),
+    "quick": {"repeat": 2, "chain": (1, 10), "fanout": (10,), "concurrent": (5,), "payload_kb": (1024,),
               "local_repeat": 1, "catalogue": False},
     "full": {"repeat": 5, "chain": (1, 10, 40), "fanout": (1, 10, 100, 1000), "concurrent": (1, 10, 50),
              "payload_kb": (1, 100, 1024, 10240), "local_repeat": 3,

@@ -62,7 +62,7 @@ class MemorySampler:
     """Samples `side_usage` in a background thread; `peak` and `series` once stopped."""
 
     settings: LabSettings
-    interval: float = 0.5
+    interval: float = 2.0  # reading smaps of ~40 processes costs CPU: sample sparingly
     series: list[dict[str, float]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None

@@ -142,7 +142,7 @@ def _measure(settings: LabSettings, sides: list[OrchestratorClient], step: Step,
                                                   stack_profile))
     else:
         write_bench(settings.results, BenchRecord("memory", session, step.key, {
-            "peak_pss_mib": memory.peak(), "series": memory.series[::4], "harness_cpu_s": harness_cpu,
+            "peak_pss_mib": memory.peak(), "series": memory.series, "harness_cpu_s": harness_cpu,
             "workload": step.workload, "size": step.size, "pair": step.pair}, host, versions, stack_profile))
     return outcome
 

@@ -23,12 +23,13 @@ class AirflowClient:
     name = "airflow"
 
     def __init__(self, base_url: str, username: str, password: str, *,
-                 transport: httpx.BaseTransport | None = None, poll_interval: float = 0.5) -> None:
+                 transport: httpx.BaseTransport | None = None, poll_interval: float = 1.0) -> None:
         self._http = httpx.Client(base_url=base_url, timeout=30, transport=transport)
         self._username = username
         self._password = password
         self._token: str | None = None
         self.poll_interval = poll_interval
+        self._version: str | None = None
 
     def _authenticate(self) -> None:
         response = request_with_retries(
@@ -66,7 +67,10 @@ class AirflowClient:
         return response.json()
 
     def version(self) -> str:
-        return str(self._json("GET", "/api/v2/version", "")["version"])
+        """The server's version, asked once: every run record carries it."""
+        if self._version is None:
+            self._version = str(self._json("GET", "/api/v2/version", "")["version"])
+        return self._version
 
     def wait_for_dag(self, pair: str, *, timeout: float = 60.0) -> None:
         """Wait until the dag-processor has parsed the pair's file (new files take a refresh interval)."""

@@ -30,10 +30,11 @@ class PrefectClient:
     name = "prefect"
 
     def __init__(self, base_url: str, *, transport: httpx.BaseTransport | None = None,
-                 poll_interval: float = 0.5) -> None:
+                 poll_interval: float = 1.0) -> None:
         self._http = httpx.Client(base_url=base_url, timeout=30, transport=transport)
         self._deployments: dict[str, dict[str, Any]] = {}
         self.poll_interval = poll_interval
+        self._version: str | None = None
 
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return request_with_retries(
@@ -46,7 +47,10 @@ class PrefectClient:
         return response.json()
 
     def version(self) -> str:
-        return str(self._json("GET", "/admin/version"))
+        """The server's version, asked once: every run record carries it."""
+        if self._version is None:
+            self._version = str(self._json("GET", "/admin/version"))
+        return self._version
 
     def deployment(self, pair: str) -> dict[str, Any]:
         if pair not in self._deployments:
