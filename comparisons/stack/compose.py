@@ -44,7 +44,10 @@ __all__ = [
     "compose_environment",
     "compose_placement",
     "generated_files",
+    "harness_environment",
+    "main",
     "render_compose",
+    "scale_out_document",
     "secret_references",
     "write_files",
 ]
