@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from comparisons.clients.airflow import AirflowClient
@@ -168,10 +167,6 @@ def _run_one(client: OrchestratorClient, pair: str, parameters: Mapping[str, Any
     if record.state != _expectation(pair).state:
         error = client.failure_excerpt(record) or f"run ended {record.raw_state}; see {record.url}"
     return record, error
-
-
-def _shown(path: Path, root: Path) -> str:
-    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def _describe(comparison: Comparison) -> str:

@@ -63,12 +63,15 @@ class MemorySampler:
 
     settings: LabSettings
     interval: float = 2.0  # reading smaps of ~40 processes costs CPU: sample sparingly
+    enabled: bool = True
     series: list[dict[str, float]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
     def __enter__(self) -> MemorySampler:
         started = time.monotonic()
+        if not self.enabled:
+            return self
 
         def sample() -> None:
             while not self._stop.is_set():

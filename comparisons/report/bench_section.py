@@ -197,9 +197,9 @@ AUTHORING_HEADER = ["pair (Airflow / Prefect)", "code lines", "imports", "decora
 
 def harness_overhead(view: BenchView) -> str:
     ratios = []
-    for record in view.of_kind("memory"):
+    for record in view.of_kind("memory") + view.of_kind("concurrent"):
         series = record.values.get("series") or []
-        wall = series[-1]["t"] if series else 0
+        wall = record.values.get("wall_s") or (series[-1]["t"] if series else 0)
         if wall > 0:
             ratios.append(record.values["harness_cpu_s"] / wall)
     if not ratios:
