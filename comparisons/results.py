@@ -19,7 +19,7 @@ from typing import Any
 
 from comparisons.records import RunRecord
 
-__all__ = ["SCHEMA_VERSION", "Comparison", "host_info", "load_all", "write"]
+__all__ = ["SCHEMA_VERSION", "Comparison", "host_info", "load_all", "write", "write_json_once"]
 
 SCHEMA_VERSION = 1
 
@@ -97,21 +97,32 @@ def host_info() -> dict[str, Any]:
             "python": platform.python_version()}
 
 
-def write(folder: Path, comparison: Comparison) -> Path:
-    """Write one comparison atomically (temp file + fsync + rename); refuse to overwrite."""
-    day = comparison.created_at[:10]
-    clock = comparison.created_at[11:19].replace(":", "")
-    target = folder / day / f"{clock}-{comparison.pair}-{comparison.comparison_id}.json"
+def write_json_once(target: Path, data: dict[str, Any]) -> Path:
+    """Write a record atomically (temp file + fsync + rename) and never over an existing one.
+
+    Every record store of the lab writes through here, so a kill mid-write leaves at worst a stray
+    `*.tmp`, and a result, once written, is never changed.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        raise FileExistsError(target)
     tmp = target.with_suffix(".json.tmp")
     with tmp.open("w") as handle:
-        json.dump(comparison.to_json(), handle, indent=2, sort_keys=True)
+        json.dump(data, handle, indent=2, sort_keys=True)
         handle.flush()
         os.fsync(handle.fileno())
     if target.exists():
         raise FileExistsError(target)
     os.replace(tmp, target)
     return target
+
+
+def write(folder: Path, comparison: Comparison) -> Path:
+    """Store one comparison as `<folder>/<date>/<time>-<pair>-<id>.json`."""
+    day = comparison.created_at[:10]
+    clock = comparison.created_at[11:19].replace(":", "")
+    return write_json_once(folder / day / f"{clock}-{comparison.pair}-{comparison.comparison_id}.json",
+                           comparison.to_json())
 
 
 def load_all(folder: Path) -> tuple[list[tuple[Path, Comparison]], list[tuple[Path, str]]]:

@@ -7,11 +7,12 @@ One immutable JSON file each under `results/bench/<session>/`, written like comp
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from comparisons.results import write_json_once
 
 __all__ = ["BenchRecord", "load_bench", "write_bench"]
 
@@ -39,18 +40,8 @@ def bench_folder(results: Path, session: str) -> Path:
 
 
 def write_bench(results: Path, record: BenchRecord) -> Path:
-    folder = bench_folder(results, record.session)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{record.kind}-{record.key}.json"
-    tmp = target.with_suffix(".json.tmp")
-    with tmp.open("w") as handle:
-        json.dump(record.to_json(), handle, indent=2, sort_keys=True)
-        handle.flush()
-        os.fsync(handle.fileno())
-    if target.exists():
-        raise FileExistsError(target)
-    os.replace(tmp, target)
-    return target
+    return write_json_once(bench_folder(results, record.session) / f"{record.kind}-{record.key}.json",
+                           record.to_json())
 
 
 def load_bench(results: Path) -> tuple[list[tuple[Path, BenchRecord]], list[tuple[Path, str]]]:

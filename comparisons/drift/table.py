@@ -25,7 +25,7 @@ from typing import Any
 
 from comparisons.drift._probe import FAILS, MISBEHAVES, OUTCOMES
 from comparisons.errors import LabError, SetupError
-from comparisons.results import git_commit, host_info
+from comparisons.results import git_commit, host_info, write_json_once
 from comparisons.settings import LabSettings
 
 __all__ = ["DriftRun", "drift_section", "latest", "render_html", "render_markdown", "run_probes",
@@ -177,17 +177,7 @@ def write(results: Path, run: DriftRun) -> Path:
     """Store one run as `results/drift/<date>-<time>-<versions>.json` (temp file, fsync, rename)."""
     stamp = run.created_at[:19].replace(":", "").replace("T", "-")
     versions = "-".join(f"{name}-{version}" for name, version in sorted(run.versions.items()))
-    target = results / FOLDER / f"{stamp}-{versions}.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        raise FileExistsError(target)
-    tmp = target.with_suffix(".json.tmp")
-    with tmp.open("w") as handle:
-        json.dump(run.to_json(), handle, indent=2, sort_keys=True)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, target)
-    return target
+    return write_json_once(results / FOLDER / f"{stamp}-{versions}.json", run.to_json())
 
 
 def latest(results: Path) -> tuple[Path, DriftRun] | None:
