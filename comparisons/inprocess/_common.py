@@ -9,6 +9,8 @@ import argparse
 import json
 import os
 import sys
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +80,23 @@ def emit(fd: int, result: dict[str, Any]) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os.write(fd, (json.dumps(result, sort_keys=True) + "\n").encode())
+
+
+def run_all(orchestrator: str, pairs: list[str], params: dict[str, dict[str, Any]],
+            run: Callable[[str, dict[str, Any]], dict[str, Any]]) -> int:
+    """Run each pair in turn, one JSON line per pair on the real stdout; exit 0 only if all succeeded."""
+    stdout = claim_stdout()
+    states = []
+    try:
+        for pair in pairs:
+            result: dict[str, Any] = {"pair": pair, "orchestrator": orchestrator}
+            try:
+                result |= run(pair, params[pair])
+            except Exception as exc:  # any failure becomes the JSON outcome, with the traceback on stderr
+                traceback.print_exc()
+                result |= {"state": "failed", "tasks": {}, "error": f"{type(exc).__name__}: {exc}"}
+            emit(stdout, result)
+            states.append(result["state"])
+    finally:
+        os.close(stdout)
+    return 0 if set(states) == {"success"} else 1

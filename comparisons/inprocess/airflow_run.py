@@ -36,11 +36,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import traceback
 from pathlib import Path
 from typing import Any
 
-from comparisons.inprocess._common import REPO_ROOT, claim_stdout, emit, parse_args, pipeline_file
+from comparisons.inprocess._common import REPO_ROOT, parse_args, pipeline_file, run_all
 from comparisons.stack.services import airflow_pipeline_settings
 
 ORCHESTRATOR = "airflow"
@@ -111,24 +110,12 @@ def run(pair: str, params: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(ORCHESTRATOR, argv)
-    stdout = claim_stdout()
     temp_home = _configure_environment()
-    states = []
     try:
-        for pair in args.pairs:
-            result: dict[str, Any] = {"pair": pair, "orchestrator": ORCHESTRATOR}
-            try:
-                result |= run(pair, args.params[pair])
-            except Exception as exc:  # any failure becomes the JSON outcome, with the traceback on stderr
-                traceback.print_exc()
-                result |= {"state": "failed", "tasks": {}, "error": f"{type(exc).__name__}: {exc}"}
-            emit(stdout, result)
-            states.append(result["state"])
+        return run_all(ORCHESTRATOR, args.pairs, args.params, run)
     finally:
         if temp_home is not None:
             shutil.rmtree(temp_home, ignore_errors=True)
-        os.close(stdout)
-    return 0 if set(states) == {"success"} else 1
 
 
 if __name__ == "__main__":

@@ -44,12 +44,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from comparisons.inprocess._common import claim_stdout, emit, parse_args, pipeline_file
+from comparisons.inprocess._common import parse_args, pipeline_file, run_all
 
 ORCHESTRATOR = "prefect"
 
@@ -189,19 +188,7 @@ def run(pair: str, params: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(ORCHESTRATOR, argv)
-    stdout = claim_stdout()
-    states = []
-    for pair in args.pairs:
-        result: dict[str, Any] = {"pair": pair, "orchestrator": ORCHESTRATOR}
-        try:
-            result |= run(pair, args.params[pair])
-        except Exception as exc:  # any failure becomes the JSON outcome, with the traceback on stderr
-            traceback.print_exc()
-            result |= {"state": "failed", "tasks": {}, "error": f"{type(exc).__name__}: {exc}"}
-        emit(stdout, result)
-        states.append(result["state"])
-    os.close(stdout)
-    return 0 if set(states) == {"success"} else 1
+    return run_all(ORCHESTRATOR, args.pairs, args.params, run)
 
 
 if __name__ == "__main__":
