@@ -11,7 +11,6 @@ import dataclasses
 import os
 import subprocess
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -27,6 +26,7 @@ from comparisons.settings import LabSettings
 from comparisons.stack import native
 from comparisons.stack.secrets import ensure_env_file
 from comparisons.stack.services import AIRFLOW_PORT, PREFECT_PORT, SERVICES
+from tests.live._probes import scheduled_probe
 
 pytestmark = pytest.mark.live
 AIRFLOW = f"http://127.0.0.1:{AIRFLOW_PORT}"
@@ -129,17 +129,7 @@ def test_runs_started_outside_the_harness_are_paired_as_ui_runs(lab: LabSettings
 def test_a_scheduled_deployment_runs_on_its_own(lab: LabSettings) -> None:
     """Prefect's scheduler creates runs from a schedule (it silently did not with SQLAlchemy 2.1)."""
     http = httpx.Client(base_url=PREFECT, timeout=30)
-    template = PrefectClient(PREFECT).deployment("etl_basic")
-    anchor = (datetime.now(UTC) + timedelta(seconds=5)).isoformat()
-    created = http.post("/deployments/", json={
-        "name": "scheduled-probe", "flow_id": template["flow_id"], "work_pool_name": "lab",
-        "entrypoint": template["entrypoint"], "path": template["path"], "pull_steps": template["pull_steps"],
-        "parameter_openapi_schema": template["parameter_openapi_schema"], "paused": False,
-        # One run due in 5 s, the next an hour later: a scheduled run without a flood of them.
-        "schedules": [{"schedule": {"interval": 3600, "anchor_date": anchor}, "active": True}]})
-    assert created.status_code in (200, 201), created.text
-    deployment_id = created.json()["id"]
-    try:
+    with scheduled_probe(http, "etl_basic", "scheduled-probe") as deployment_id:
         deadline = time.monotonic() + 120
         states: list[str] = []
         while time.monotonic() < deadline:
@@ -149,6 +139,3 @@ def test_a_scheduled_deployment_runs_on_its_own(lab: LabSettings) -> None:
                 break
             time.sleep(1)
         assert "COMPLETED" in states, f"no scheduled run completed in 120 s; states seen: {states}"
-    finally:
-        http.post("/deployments/" + deployment_id + "/pause_deployment")
-        http.delete(f"/deployments/{deployment_id}")

@@ -24,6 +24,7 @@ from comparisons.stack.native import native_placement
 from comparisons.stack.services import AIRFLOW_PORT, PREFECT_PORT, warehouse_dsn
 from shared_logic.daily_orders import expected_scheduled_daily
 from shared_logic.warehouse import fingerprint
+from tests.live._probes import scheduled_probe
 
 pytestmark = pytest.mark.live
 AIRFLOW = f"http://127.0.0.1:{AIRFLOW_PORT}"
@@ -96,16 +97,7 @@ def test_an_airflow_scheduled_run_loads_the_day_of_its_slot(airflow: AirflowClie
 
 def test_a_prefect_scheduled_run_loads_the_day_of_its_slot(stack: LabSettings, prefect: httpx.Client) -> None:
     """A probe deployment of the same flow, scheduled 5 s ahead: the run its schedule makes is auto-scheduled."""
-    template = PrefectClient(PREFECT).deployment(PAIR)
-    anchor = (datetime.now(UTC) + timedelta(seconds=5)).isoformat()
-    created = prefect.post("/deployments/", json={
-        "name": "scheduled-daily-probe", "flow_id": template["flow_id"], "work_pool_name": "lab",
-        "entrypoint": template["entrypoint"], "path": template["path"], "pull_steps": template["pull_steps"],
-        "parameter_openapi_schema": template["parameter_openapi_schema"], "paused": False,
-        "schedules": [{"schedule": {"interval": 3600, "anchor_date": anchor}, "active": True}]})
-    assert created.status_code in (200, 201), created.text
-    deployment_id = created.json()["id"]
-    try:
+    with scheduled_probe(prefect, PAIR, "scheduled-daily-probe") as deployment_id:
         def finished() -> dict | None:
             runs = prefect.post("/flow_runs/filter", json={"deployments": {"id": {"any_": [deployment_id]}},
                                                            "sort": "EXPECTED_START_TIME_ASC", "limit": 1}).json()
@@ -113,9 +105,6 @@ def test_a_prefect_scheduled_run_loads_the_day_of_its_slot(stack: LabSettings, p
             return runs[0] if done else None
 
         run = _poll("the probe's scheduled run", finished, 180)
-    finally:
-        prefect.post(f"/deployments/{deployment_id}/pause_deployment")
-        prefect.delete(f"/deployments/{deployment_id}")
     assert run["state_type"] == "COMPLETED" and run["auto_scheduled"], run
     day = parse_time(run["expected_start_time"]).astimezone(UTC).date().isoformat()
     dsn = warehouse_dsn(native_placement(stack), credentials(stack))
