@@ -28,6 +28,17 @@ def _parse_params(items: Sequence[str]) -> dict[str, Any]:
     return params
 
 
+def _positive(text: str) -> int:
+    """argparse type for counts: a clear message instead of a run that does nothing."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def cmd_setup(settings: LabSettings, args: argparse.Namespace) -> int:
     from comparisons.stack import environments
 
@@ -172,7 +183,7 @@ def cmd_bench(settings: LabSettings, args: argparse.Namespace) -> int:
 
     environments.sync(settings, ("airflow", "prefect"))
     _, failed = sweep(settings, profile="quick" if args.quick else "full", stack_profile=args.profile,
-                      restart=not args.no_restart, new=args.new, timeout=args.timeout)
+                      restart=not args.no_restart, new=args.new, timeout=args.timeout, repeat=args.repeat)
     html, markdown = build_report(settings)
     print(f"Report: {html}\n        {markdown}")
     return 1 if failed else 0
@@ -212,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = add("all", cmd_all, "main job: set up, start the stack, run every pair on both, write the report")
-    p.add_argument("--repeat", type=int, default=3, help="runs per pair and side (default 3)")
+    p.add_argument("--repeat", type=_positive, default=3, help="runs per pair and side (default 3)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for one run")
     p.add_argument("--profile", choices=("tuned", "stock"), default="tuned")
     p = add("setup", cmd_setup, "create or sync the three locked environments")
@@ -230,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pairs", nargs="*", metavar="PAIR", help="pair names (default: all)")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="pipeline parameter, JSON value (repeatable)")
-    p.add_argument("--repeat", type=int, default=1, help="runs per pair and side")
+    p.add_argument("--repeat", type=_positive, default=1, help="runs per pair and side")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for one run")
     p = add("report", cmd_report, "write the HTML and Markdown report from the stored results")
     p.add_argument("--no-ui", action="store_true", help="do not look for runs started from the UIs")
@@ -240,6 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", choices=("tuned", "stock"), default="tuned", help="stack settings to measure")
     p.add_argument("--no-restart", action="store_true", help="measure the running stack (skip the cold start)")
     p.add_argument("--new", action="store_true", help="start a new session instead of resuming")
+    p.add_argument("--repeat", type=_positive, default=None, metavar="N",
+                   help="runs per pair and size after the warm-up (default: 3 full, 2 quick; the costliest "
+                        "sizes keep their cap)")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for one run")
     add("drift", cmd_drift, "try each construct of the Prefect 2-era lesson on the pinned releases; print the table")
     add("screenshots", cmd_screenshots, "trigger etl_basic from both UIs in Chromium and save what they show "

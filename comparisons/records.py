@@ -52,6 +52,8 @@ class RunRecord:
     started_from: Literal["harness", "ui"] = "harness"
     url: str = ""
     error: str | None = None
+    harness: dict[str, float] | None = None
+    """What the harness spent watching this run (CPU s, wall s, polls); see `poll_until_terminal`."""
 
     def to_json(self) -> dict[str, Any]:
         def convert(value: Any) -> Any:

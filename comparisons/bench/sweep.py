@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from comparisons.bench.baseline import BASELINES, time_baseline
-from comparisons.bench.plan import Step, plan
+from comparisons.bench.plan import PROFILES, Step, plan
 from comparisons.bench.processes import MemorySampler, side_usage
 from comparisons.bench.records import BenchRecord, load_bench, write_bench
 from comparisons.clients.base import OrchestratorClient
@@ -33,8 +33,6 @@ from comparisons.stack import environments, native
 from comparisons.stack.services import Profile, warehouse_dsn
 
 __all__ = ["sweep"]
-
-MEMORY_WORKLOADS = {"fanout", "concurrent"}
 
 Progress = Callable[[str], None]
 
@@ -113,12 +111,11 @@ def _install_cost(settings: LabSettings, progress: Progress) -> dict[str, Any]:
 
 
 def _measure(settings: LabSettings, sides: list[OrchestratorClient], step: Step, session: str, dsn: str,
-             host: dict[str, Any], versions: dict[str, str], stack_profile: str, timeout: float) -> str:
+             host: dict[str, Any], versions: dict[str, str], stack_profile: str, timeout: float,
+             sample_memory: bool) -> str:
     """Run one step and write its record; returns a one-line outcome."""
     cpu_before, wall_before = time.process_time(), time.monotonic()
-    # Memory is sampled where the issue asks for it (fan-out, bursts): reading /proc/<pid>/smaps of
-    # every orchestrator process costs CPU, and elsewhere the harness should cost as little as it can.
-    with MemorySampler(settings, enabled=step.workload in MEMORY_WORKLOADS) as memory:
+    with MemorySampler(settings, enabled=sample_memory) as memory:
         if step.kind == "local":
             values = _local_run(settings, step.pair, dsn)
             outcome = ", ".join(f"{side} {values[side]['seconds']:.1f} s" for side in ("airflow", "prefect"))
@@ -140,20 +137,20 @@ def _measure(settings: LabSettings, sides: list[OrchestratorClient], step: Step,
         write_bench(settings.results, BenchRecord("local", session, step.key, values, host, versions,
                                                   stack_profile))
     elif step.kind == "concurrent":
-        values["peak_pss_mib"] = memory.peak()
         values["harness_cpu_s"] = harness_cpu
         values["wall_s"] = wall
         write_bench(settings.results, BenchRecord("concurrent", session, step.key, values, host, versions,
                                                   stack_profile))
-    else:
+    elif sample_memory:
         write_bench(settings.results, BenchRecord("memory", session, step.key, {
-            "peak_pss_mib": memory.peak(), "series": memory.series, "harness_cpu_s": harness_cpu, "wall_s": wall,
-            "workload": step.workload, "size": step.size, "pair": step.pair}, host, versions, stack_profile))
+            "peak_pss_mib": memory.peak(), "series": memory.series, "sampler_cpu_s": memory.sampler_cpu_s,
+            "harness_cpu_s": harness_cpu, "wall_s": wall, "workload": step.workload, "size": step.size,
+            "pair": step.pair}, host, versions, stack_profile))
     return outcome
 
 
 def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profile = "tuned",
-          restart: bool = True, new: bool = False, timeout: float = 900.0,
+          restart: bool = True, new: bool = False, timeout: float = 900.0, repeat: int | None = None,
           progress: Progress = print) -> tuple[str, list[str]]:
     """Measure everything the plan lists; returns the session id and the steps that failed."""
     session = _session(settings, profile, stack_profile, new)
@@ -178,17 +175,21 @@ def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profi
                          f"restart it with `./lab up --profile {stack_profile}` or drop --no-restart")
     sides = clients(settings)
     versions = _versions(sides)
-    steps = plan(profile, [p.name for p in discover(settings)])
+    steps = plan(profile, [p.name for p in discover(settings)], repeat)
+    memory_workloads = PROFILES[profile].memory_workloads
     dsn = warehouse_dsn(native.native_placement(settings), credentials(settings))
     failed: list[str] = []
+    began = time.monotonic()
     for index, step in enumerate(steps, start=1):
         if step.key in done:
             continue
-        label = f"[{index}/{len(steps)}] {step.workload} {step.pair} size {step.size} " + (
-            "warm-up" if step.warmup else f"rep {step.repetition}")
+        elapsed = time.monotonic() - began
+        label = f"[{index}/{len(steps)} · {elapsed // 60:.0f} min {elapsed % 60:02.0f} s] {step.workload} " + (
+            f"{step.pair} size {step.size} " + ("warm-up" if step.warmup else f"rep {step.repetition}"))
         progress(label)
         try:
-            outcome = _measure(settings, sides, step, session, dsn, host, versions, stack_profile, timeout)
+            outcome = _measure(settings, sides, step, session, dsn, host, versions, stack_profile, timeout,
+                               sample_memory=step.workload in memory_workloads)
         except LabError as error:  # recorded, shown, and retried when the session resumes
             write_bench(settings.results, BenchRecord("error", session, f"{step.key}-{time.time_ns()}",
                                                       {"step": step.key}, host, versions, stack_profile,
@@ -211,7 +212,12 @@ def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profi
         for line in failed:
             progress(f"  {line}")
         return session, failed
+    elapsed = time.monotonic() - began
+    write_bench(settings.results, BenchRecord("summary", session, f"summary-{time.time_ns()}", {
+        "steps": len(steps), "measured_now": len(steps) - len(done & {s.key for s in steps}),
+        "wall_s": round(elapsed, 1), "profile": profile, "repeat": repeat or PROFILES[profile].repeat},
+        host, versions, stack_profile))
     (settings.state / "bench-session.json").unlink(missing_ok=True)
-    progress(f"bench session {session} complete")
+    progress(f"bench session {session} complete: {len(steps)} steps, {elapsed / 60:.1f} min after set-up")
     return session, failed
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Mapping
@@ -9,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from comparisons.clients.base import request_with_retries
+from comparisons.clients.base import POLL_INTERVAL_S, poll_until_terminal, request_with_retries
 from comparisons.errors import AuthError, LabError, UnknownPairError
 from comparisons.records import RunRecord, TaskRecord, parse_time
 
@@ -23,7 +24,7 @@ class AirflowClient:
     name = "airflow"
 
     def __init__(self, base_url: str, username: str, password: str, *,
-                 transport: httpx.BaseTransport | None = None, poll_interval: float = 1.0) -> None:
+                 transport: httpx.BaseTransport | None = None, poll_interval: float = POLL_INTERVAL_S) -> None:
         self._http = httpx.Client(base_url=base_url, timeout=30, transport=transport)
         self._username = username
         self._password = password
@@ -127,16 +128,16 @@ class AirflowClient:
             url=f"{self._http.base_url}/dags/{pair}/runs/{run_id}")
 
     def wait(self, pair: str, run_id: str, *, timeout: float) -> RunRecord:
-        deadline = time.monotonic() + timeout
-        while True:
-            record = self.describe(pair, run_id)
-            if record.raw_state in TERMINAL:
-                return record
-            if time.monotonic() > deadline:
-                raise LabError(
-                    f"Airflow run {pair}/{run_id} was still {record.raw_state} after {timeout:.0f} s. "
-                    f"Is the scheduler up (`./lab status`)? See .lab/logs/airflow-scheduler.log.")
-            time.sleep(self.poll_interval)
+        def state() -> str:
+            return str(self._json("GET", f"/api/v2/dags/{pair}/dagRuns/{run_id}", pair)["state"])
+
+        def still_running(raw: str) -> LabError:
+            return LabError(f"Airflow run {pair}/{run_id} was still {raw} after {timeout:.0f} s. "
+                            f"Is the scheduler up (`./lab status`)? See .lab/logs/airflow-scheduler.log.")
+
+        _, cost = poll_until_terminal(state, TERMINAL, interval=self.poll_interval, timeout=timeout,
+                                      still_running=still_running)
+        return dataclasses.replace(self.describe(pair, run_id), harness=cost)
 
     def latest_ui_run(self, pair: str) -> str | None:
         runs = self._json("GET", f"/api/v2/dags/{pair}/dagRuns", pair,

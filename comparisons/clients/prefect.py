@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Mapping
@@ -9,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from comparisons.clients.base import request_with_retries
+from comparisons.clients.base import POLL_INTERVAL_S, poll_until_terminal, request_with_retries
 from comparisons.errors import LabError, UnknownPairError
 from comparisons.records import RunRecord, TaskRecord, parse_time
 
@@ -30,7 +31,7 @@ class PrefectClient:
     name = "prefect"
 
     def __init__(self, base_url: str, *, transport: httpx.BaseTransport | None = None,
-                 poll_interval: float = 1.0) -> None:
+                 poll_interval: float = POLL_INTERVAL_S) -> None:
         self._http = httpx.Client(base_url=base_url, timeout=30, transport=transport)
         self._deployments: dict[str, dict[str, Any]] = {}
         self.poll_interval = poll_interval
@@ -106,27 +107,27 @@ class PrefectClient:
             url=f"{str(self._http.base_url).removesuffix('/api/')}/runs/flow-run/{run_id}")
 
     def wait(self, pair: str, run_id: str, *, timeout: float) -> RunRecord:
-        deadline = time.monotonic() + timeout
-        while True:
-            record = self.describe(pair, run_id)
-            if record.raw_state in TERMINAL:
-                break
-            if time.monotonic() > deadline:
-                raise LabError(
-                    f"Prefect run {pair}/{run_id} was still {record.raw_state} after {timeout:.0f} s. "
-                    f"Is the worker up (`./lab status`)? See .lab/logs/prefect-worker.log.")
-            time.sleep(self.poll_interval)
+        def state() -> str:
+            return str(self._json("GET", f"/flow_runs/{run_id}")["state_type"])
+
+        def still_running(raw: str) -> LabError:
+            return LabError(f"Prefect run {pair}/{run_id} was still {raw} after {timeout:.0f} s. "
+                            f"Is the worker up (`./lab status`)? See .lab/logs/prefect-worker.log.")
+
+        _, cost = poll_until_terminal(state, TERMINAL, interval=self.poll_interval, timeout=timeout,
+                                      still_running=still_running)
+        record = self.describe(pair, run_id)
         # Task-run records are written asynchronously: a COMPLETED flow can still lack some task
         # runs, or show them without an end time, for a moment. Wait until two reads agree and
         # every task has ended.
         settle_deadline = time.monotonic() + SETTLE_TIMEOUT_S
         while time.monotonic() < settle_deadline:
-            time.sleep(max(self.poll_interval, 1.0))
+            time.sleep(0.5)
             again = self.describe(pair, run_id)
             if len(again.tasks) == len(record.tasks) and all(t.end is not None for t in again.tasks):
-                return again
+                return dataclasses.replace(again, harness=cost)
             record = again
-        return record
+        return dataclasses.replace(record, harness=cost)
 
     def latest_ui_run(self, pair: str) -> str | None:
         deployment_id = self.deployment(pair)["id"]

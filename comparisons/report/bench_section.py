@@ -116,8 +116,8 @@ def setup_rows(view: BenchView) -> list[list[str]]:
 
 
 def _peak(view: BenchView, side: str) -> float:
-    return max((r.values["peak_pss_mib"][side] for r in view.of_kind("memory") + view.of_kind("concurrent")),
-               default=0.0)
+    return max((r.values["peak_pss_mib"][side] for r in view.of_kind("memory") + view.of_kind("concurrent")
+                if "peak_pss_mib" in r.values), default=0.0)
 
 
 SETUP_HEADER = ["side", "packages", "environment size", "install (warm uv cache)", "start → all healthy",
@@ -196,21 +196,48 @@ AUTHORING_HEADER = ["pair (Airflow / Prefect)", "code lines", "imports", "decora
 
 
 def harness_overhead(view: BenchView) -> str:
-    ratios = []
-    for record in view.of_kind("memory") + view.of_kind("concurrent"):
-        series = record.values.get("series") or []
-        wall = record.values.get("wall_s") or (series[-1]["t"] if series else 0)
-        if wall > 0:
-            ratios.append(record.values["harness_cpu_s"] / wall)
+    """How much CPU the harness took while the runs it reports were in flight, from the raw records."""
+    ratios = [run.harness["cpu_s"] / run.harness["wall_s"] for c in view.comparisons if not c.labels.get("warmup")
+              for run in c.runs.values() if run.harness and run.harness.get("wall_s")]
+    ratios += [r.values["harness_cpu_s"] / r.values["wall_s"] for r in view.of_kind("concurrent")
+               if r.values.get("wall_s")]
     if not ratios:
         return "not measured"
-    return (f"the harness used at most {max(ratios) * 100:.2f} % of one core while a step ran "
-            f"(median {statistics.median(ratios) * 100:.2f} %), measured as its own CPU time over the step's "
-            f"wall time; run timings come from the servers' timestamps, which its polling does not shift")
+    text = (f"while a run was in flight, the harness used at most {max(ratios) * 100:.2f} % of one core "
+            f"(median {statistics.median(ratios) * 100:.2f} %, {len(ratios)} runs and bursts): its own CPU time "
+            f"from the first poll to the terminal answer, over that time, stored with each run record")
+    sampled = [r for r in view.of_kind("memory") if "sampler_cpu_s" in r.values]
+    if sampled:
+        cpu = sum(r.values["sampler_cpu_s"] for r in sampled)
+        wall = sum(r.values["wall_s"] for r in sampled)
+        text += (f"; memory was read by a separate sampler process under SCHED_IDLE ({cpu:.1f} s CPU over "
+                 f"{wall:.0f} s of {len(sampled)} steps), which the kernel runs only on CPU no orchestrator "
+                 f"process wants; timings come from the servers' own timestamps")
+    return text
+
+
+def sweep_conditions(view: BenchView) -> str:
+    """Machine, versions, plan and how long the sweep took, from the session's own records."""
+    anchor = view.setup or (view.records[0] if view.records else None)
+    if anchor is None:
+        return ""
+    host = anchor.host or {}
+    versions = ", ".join(f"{k} {v}" for k, v in sorted((anchor.versions or {}).items()))
+    text = (f"{host.get('cpus', '?')} CPUs ({host.get('cpu_model', 'unknown CPU')}), "
+            f"{host.get('memory_gib', '?')} GiB, {host.get('os', '')}; {versions}; stack profile "
+            f"{view.profile}")
+    summaries = view.of_kind("summary")
+    if summaries:
+        last = summaries[-1].values
+        text += (f"; plan {last['profile']} (repeat {last['repeat']}, capped for the costliest sizes): "
+                 f"{last['steps']} steps, the last {last['measured_now']} measured in "
+                 f"{last['wall_s'] / 60:.1f} min after set-up")
+    return text
 
 
 def bench_markdown(view: BenchView, pairs: list[Pair]) -> str:
-    parts = [f"## Benchmark — session {view.session}, {view.profile} profile", ""]
+    parts = [f"## Benchmark — session {view.session}, {view.profile} profile", "",
+             f"Conditions: {sweep_conditions(view)}.", ""]
     parts += [_md_table(SETUP_HEADER, setup_rows(view)), ""]
     catalogue = [[c, _fmt(_totals(items, "airflow")), _fmt(_totals(items, "prefect"))]
                  for c, items in _by_pair(view).items()]
@@ -241,6 +268,7 @@ def bench_html(view: BenchView, pairs: list[Pair]) -> str:
     out = [f"<section id=bench-{view.profile}><h2>Benchmark — {view.profile} profile</h2>",
            f"<p class=muted>Session {html.escape(view.session)}; raw records in "
            f"{html.escape(str(view.folder))} and the comparisons labelled with this session.</p>",
+           f"<p>Conditions: {html.escape(sweep_conditions(view))}.</p>",
            "<h3>Setup cost</h3>", _table(SETUP_HEADER, setup_rows(view))]
     catalogue = [[c, _fmt(_totals(items, "airflow")), _fmt(_totals(items, "prefect"))]
                  for c, items in _by_pair(view).items()]

@@ -27,16 +27,23 @@ def lab(tmp_path: Path) -> LabSettings:
                        reports=tmp_path / "reports", env_file=tmp_path / ".env")
 
 
-def test_the_full_plan_warms_up_then_repeats_every_size() -> None:
+def test_the_full_plan_warms_up_once_per_pair_then_repeats_every_size() -> None:
+    full = PROFILES["full"]
     steps = plan("full", ["etl_basic", "bench_chain"])
     chain = [s for s in steps if s.workload == "chain"]
-    assert {s.size for s in chain} == set(PROFILES["full"]["chain"])
-    for size in PROFILES["full"]["chain"]:
-        of_size = [s for s in chain if s.size == size]
-        assert of_size[0].warmup and len(of_size) == PROFILES["full"]["repeat"] + 1
-        assert all(s.parameters == {"length": size} for s in of_size)
+    assert [s.size for s in chain if s.warmup] == [full.sizes["chain"][0]], "one warm-up, before the first size"
+    for size in full.sizes["chain"]:
+        timed = [s for s in chain if s.size == size and not s.warmup]
+        assert len(timed) == full.repetitions("chain", size) >= 3
+        assert all(s.parameters == {"length": size} for s in timed)
     assert len({s.key for s in steps}) == len(steps), "keys identify steps for resuming"
     assert any(s.workload == "pair" and s.pair == "etl_basic" for s in steps)
+
+
+def test_repeat_overrides_the_profile_but_the_costliest_sizes_keep_their_cap() -> None:
+    steps = plan("full", ["dynamic_fanout", "bench_chain"], repeat=7)
+    assert len([s for s in steps if s.key.startswith("chain-1-rep")]) == 7
+    assert len([s for s in steps if s.key.startswith("fanout-1000-rep")]) == PROFILES["full"].fewer[("fanout", 1000)]
 
 
 def test_the_quick_plan_skips_the_catalogue_and_missing_pairs() -> None:
