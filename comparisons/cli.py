@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -14,6 +15,33 @@ from comparisons.settings import LabSettings
 
 __all__ = ["main"]
 
+# Commands that create files under the state folder (`.lab/`): checked writable before they start anything.
+WRITES_STATE = frozenset({"all", "setup", "up", "deploy", "bench", "drift", "test"})
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is not a finite number")
+    return value
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _json_value(raw: str) -> Any:
+    """`raw` as JSON, else the text itself.
+
+    Python's json also reads NaN, Infinity and 1e400 (as inf), and fails with a bare ValueError on an
+    int of over 4300 digits and a RecursionError on deep nesting: none of these can travel in a JSON
+    request body, so they stay text, which the parameter check then refuses by name.
+    """
+    try:
+        return json.loads(raw, parse_float=_finite, parse_constant=_not_json)
+    except (ValueError, RecursionError):  # json.JSONDecodeError is a ValueError
+        return raw
+
 
 def _parse_params(items: Sequence[str]) -> dict[str, Any]:
     params: dict[str, Any] = {}
@@ -21,10 +49,7 @@ def _parse_params(items: Sequence[str]) -> dict[str, Any]:
         key, sep, raw = item.partition("=")
         if not sep or not key:
             raise BadParametersError(f"--param expects KEY=VALUE, got {item!r} (e.g. --param n_rows=200).")
-        try:
-            params[key] = json.loads(raw)
-        except json.JSONDecodeError:
-            params[key] = raw
+        params[key] = _json_value(raw)
     return params
 
 
@@ -50,8 +75,9 @@ def cmd_setup(settings: LabSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_up(settings: LabSettings, args: argparse.Namespace) -> int:
-    from comparisons.stack import environments, native
+    from comparisons.stack import environments, native, postgres
 
+    postgres.require_binaries()
     print("Environments (uv, locked)")
     environments.sync(settings, ("airflow", "prefect"))
     started = time.monotonic()
@@ -164,8 +190,9 @@ def cmd_all(settings: LabSettings, args: argparse.Namespace) -> int:
     from comparisons.pairs import resolve
     from comparisons.report.build import build_report
     from comparisons.runner import run_pairs
-    from comparisons.stack import environments, native
+    from comparisons.stack import environments, native, postgres
 
+    postgres.require_binaries()
     print("Environments (uv, locked)")
     environments.sync(settings, ("airflow", "prefect"))
     native.up(settings, profile=args.profile)
@@ -187,6 +214,32 @@ def cmd_bench(settings: LabSettings, args: argparse.Namespace) -> int:
     html, markdown = build_report(settings)
     print(f"Report: {html}\n        {markdown}")
     return 1 if failed else 0
+
+
+def cmd_fault(settings: LabSettings, args: argparse.Namespace) -> int:
+    """Inject each named fault into a running pair on both orchestrators; record what happened."""
+    from comparisons.faults.matrix import run_scenario
+    from comparisons.faults.scenarios import resolve
+    from comparisons.pairs import resolve as resolve_pairs
+    from comparisons.runner import clients
+
+    scenarios = resolve([args.scenario])
+    pair = resolve_pairs(settings, [args.pair])[0].name if args.pair else None
+    sides = clients(settings)
+    for side in sides:
+        side.version()  # a stack that is down fails here, before any fault is injected
+    records = []
+    for scenario in scenarios:
+        records += run_scenario(settings, sides, scenario, pair=pair, runs=args.runs)
+    print("\nscenario          orchestrator  verdict      final state")
+    for record in records:
+        print(f"{record.scenario:<17} {record.orchestrator:<13} {record.verdict:<12} {record.final_state}")
+    print(f"Records: {settings.results / 'faults'}/ (`./lab report` puts the matrix in the report)")
+    lost = [r for r in records if r.data_intact is False]
+    if lost:
+        print("error: data was lost or duplicated in: " + ", ".join(f"{r.scenario}/{r.orchestrator}" for r in lost),
+              file=sys.stderr)
+    return 1 if lost else 0
 
 
 def cmd_drift(settings: LabSettings, args: argparse.Namespace) -> int:
@@ -255,6 +308,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="runs per pair and size after the warm-up (default: 3 full, 2 quick; the costliest "
                         "sizes keep their cap)")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for one run")
+    p = add("fault", cmd_fault, "inject a fault into a running pair on both orchestrators and record the outcome")
+    p.add_argument("scenario", metavar="SCENARIO",
+                   help="kill-task, kill-worker, restart-api, restart-postgres, flaky, hang, burst; "
+                        "or `quick` (the CI subset) or `all`")
+    p.add_argument("pair", nargs="?", metavar="PAIR", help="pair to break instead of the scenario's own")
+    p.add_argument("--runs", type=_positive, default=50, help="runs triggered at once by `burst` (default 50)")
     add("drift", cmd_drift, "try each construct of the Prefect 2-era lesson on the pinned releases; print the table")
     add("screenshots", cmd_screenshots, "trigger etl_basic from both UIs in Chromium and save what they show "
         "to reports/screenshots/")
@@ -271,6 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.pytest_args = extra
     settings = LabSettings.from_environment()
     try:
+        if args.command in WRITES_STATE:
+            settings.require_writable_state()
         return int(args.handler(settings, args))
     except LabError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -7,6 +7,7 @@ LabError
 ├── ServiceDownError    an orchestrator is not answering (names the command that starts it)
 ├── AuthError           credentials were refused
 ├── UnknownPairError    no such pipeline pair (lists the known ones)
+├── UnknownScenarioError no such fault scenario (lists the known ones)
 ├── BadParametersError  parameters a pipeline does not accept
 └── RunFailedError      a run ended in a state other than the one expected
 
@@ -25,6 +26,7 @@ __all__ = [
     "ServiceStartError",
     "SetupError",
     "UnknownPairError",
+    "UnknownScenarioError",
 ]
 
 
@@ -55,6 +57,10 @@ class AuthError(LabError):
 
 
 class UnknownPairError(LabError):
+    exit_code = 2
+
+
+class UnknownScenarioError(LabError):
     exit_code = 2
 
 

@@ -7,8 +7,11 @@ both output tables match the answer computed in plain Python (`shared_logic.expe
 from __future__ import annotations
 
 import dataclasses
+import operator
+import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from comparisons.clients.airflow import AirflowClient
@@ -26,13 +29,14 @@ from comparisons.stack.services import warehouse_dsn
 if TYPE_CHECKING:
     from shared_logic.expected import Expectation
 
-__all__ = ["clients", "collect_ui_runs", "compare", "run_pairs", "validate_parameters"]
+__all__ = ["clients", "collect_ui_runs", "compare", "drop_outputs", "read_output", "run_pairs", "validate_parameters"]
 
 Progress = Callable[[str], None]
 JSON_TYPES: Mapping[str, tuple[type, ...]] = {
     "integer": (int,), "number": (int, float), "string": (str,), "boolean": (bool,),
-    "array": (list,), "object": (dict,),
+    "array": (list,), "object": (dict,), "null": (type(None),),
 }
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def credentials(settings: LabSettings) -> dict[str, str]:
@@ -57,12 +61,52 @@ def clients(settings: LabSettings) -> list[OrchestratorClient]:
     ]
 
 
+def _is_type(value: Any, declared: str) -> bool:
+    if isinstance(value, bool) and declared in ("integer", "number"):
+        return False  # JSON Schema and Airflow refuse true for 1; Python counts bool as int
+    return isinstance(value, JSON_TYPES.get(declared, object))
+
+
+def _is_date(value: str) -> bool:
+    """`format: date` as Airflow's jsonschema checks it: YYYY-MM-DD, and a real day."""
+    try:
+        return bool(ISO_DATE.fullmatch(value)) and bool(date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
+def _problem(name: str, spec: Mapping[str, Any], value: Any) -> str | None:
+    """What `value` breaks of one parameter's schema, for the keywords the lab's pipelines use; else None."""
+    declared = spec.get("type")
+    names = [declared] if isinstance(declared, str) else list(declared or [])
+    if names and not any(_is_type(value, kind) for kind in names):
+        return (f"must be {' or '.join(names)}, got {value!r} ({type(value).__name__}). "
+                f"Example: --param {name}=<{names[0]}>")
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    for keyword, refused, says in (("minimum", operator.lt, ">="), ("maximum", operator.gt, "<="),
+                                   ("exclusiveMinimum", operator.le, ">"), ("exclusiveMaximum", operator.ge, "<")):
+        bound = spec.get(keyword)
+        if bound is not None and number and refused(value, bound):
+            return f"must be {says} {bound}, got {value}"
+    if isinstance(value, str):
+        if len(value) < spec.get("minLength", 0):
+            return f"must have at least {spec['minLength']} character(s), got {value!r}"
+        if "maxLength" in spec and len(value) > spec["maxLength"]:
+            return f"must have at most {spec['maxLength']} character(s), got {value!r}"
+        if spec.get("format") == "date" and not _is_date(value):
+            return f"must be a date as YYYY-MM-DD, got {value!r}"
+    allowed = spec.get("enum")
+    if allowed is not None and value not in allowed:
+        return f"must be one of {', '.join(map(repr, allowed))}, got {value!r}"
+    return None
+
+
 def validate_parameters(pair: str, schemas: Mapping[str, Mapping[str, Any]],
                         given: Mapping[str, Any]) -> None:
     """Reject parameters before triggering: Prefect accepts unknown ones and the run then crashes.
 
     ``schemas`` maps orchestrator -> {parameter: JSON schema}; a parameter must exist on both
-    sides and have the type both declare.
+    sides and satisfy what both declare.
     """
     for orchestrator, schema in schemas.items():
         unknown = sorted(set(given) - set(schema))
@@ -71,26 +115,13 @@ def validate_parameters(pair: str, schemas: Mapping[str, Mapping[str, Any]],
                 f"{pair} on {orchestrator} has no parameter {', '.join(map(repr, unknown))}. "
                 f"It accepts: {', '.join(sorted(schema)) or '(none)'}.")
         for name, value in given.items():
-            declared = schema[name].get("type")
-            types = JSON_TYPES.get(declared) if isinstance(declared, str) else None
-            wrong_bool = isinstance(value, bool) and declared in ("integer", "number")
-            if types and (not isinstance(value, types) or wrong_bool):
-                raise BadParametersError(
-                    f"{pair}: parameter {name!r} must be {declared}, got {value!r} "
-                    f"({type(value).__name__}). Example: --param {name}=<{declared}>.")
-            minimum = schema[name].get("minimum")
-            if minimum is not None and isinstance(value, (int, float)) and value < minimum:
-                raise BadParametersError(f"{pair}: parameter {name!r} must be >= {minimum}, got {value}.")
-            maximum = schema[name].get("maximum")
-            if maximum is not None and isinstance(value, (int, float)) and value > maximum:
-                raise BadParametersError(f"{pair}: parameter {name!r} must be <= {maximum}, got {value}.")
-            allowed = schema[name].get("enum")
-            if allowed is not None and value not in allowed:
-                raise BadParametersError(
-                    f"{pair}: parameter {name!r} must be one of {', '.join(map(repr, allowed))}, got {value!r}.")
+            problem = _problem(name, schema[name], value)
+            if problem:
+                raise BadParametersError(f"{pair}: parameter {name!r} {problem}.")
 
 
-def _output(dsn: str, orchestrator: str, pair: str) -> dict[str, Any] | None:
+def read_output(dsn: str, orchestrator: str, pair: str) -> dict[str, Any] | None:
+    """Fingerprint of `<orchestrator>.<pair>` in the warehouse, or None if the table does not exist."""
     from shared_logic.warehouse import TableMissingError, fingerprint
 
     try:
@@ -107,13 +138,13 @@ OUTPUT_SETTLE_S = 30.0
 def _outputs(dsn: str, orchestrators: list[str], pair: str, *, settle: bool) -> dict[str, dict[str, Any] | None]:
     deadline = time.monotonic() + (OUTPUT_SETTLE_S if settle else 0.0)
     while True:
-        outputs = {name: _output(dsn, name, pair) for name in orchestrators}
+        outputs = {name: read_output(dsn, name, pair) for name in orchestrators}
         if all(output is not None for output in outputs.values()) or time.monotonic() >= deadline:
             return outputs
         time.sleep(0.5)
 
 
-def _drop_outputs(settings: LabSettings, pair: str) -> None:
+def drop_outputs(settings: LabSettings, pair: str, orchestrators: Sequence[str] | None = None) -> None:
     """Drop the pair's output tables before a harness run, so a table left by an earlier run never counts."""
     import psycopg2
     from psycopg2 import sql
@@ -123,7 +154,7 @@ def _drop_outputs(settings: LabSettings, pair: str) -> None:
     conn = psycopg2.connect(harness_warehouse_dsn(settings, credentials(settings)), connect_timeout=10)
     try:
         with conn, conn.cursor() as cur:
-            for orchestrator in ORCHESTRATORS:
+            for orchestrator in orchestrators or ORCHESTRATORS:
                 cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(orchestrator, pair)))
     finally:
         conn.close()
@@ -182,7 +213,7 @@ def run_comparison(settings: LabSettings, sides: list[OrchestratorClient], pair:
                    labels: Mapping[str, Any] | None = None) -> Comparison:
     """Run one pair on each side in turn (never both at once), judge the outputs, store the record."""
     runs, errors = {}, {}
-    _drop_outputs(settings, pair)
+    drop_outputs(settings, pair)
     for client in sides:
         runs[client.name], error = _run_one(client, pair, parameters, timeout)
         if error:

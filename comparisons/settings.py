@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from comparisons.errors import SetupError
 from comparisons.stack.services import AIRFLOW_PORT, PREFECT_PORT
 
 Side = Literal["airflow", "prefect"]
@@ -51,6 +53,20 @@ class LabSettings:
             prefect_url=os.environ.get("LAB_PREFECT_URL") or cls.prefect_url,
             postgres_host=os.environ.get("LAB_POSTGRES_HOST") or cls.postgres_host,
         )
+
+    def require_writable_state(self) -> None:
+        """Create ``logs/`` and ``run/`` and write a file there, so a state folder that cannot be written
+        fails once with what to do, before a command starts anything, not as a traceback mid-way."""
+        try:
+            for folder in (self.logs, self.run_dir):
+                folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.logs):
+                pass
+        except OSError as error:
+            raise SetupError(
+                f"the lab's state folder {self.state} is not writable ({error.strerror}: {error.filename}). "
+                f"Make it writable, or point LAB_STATE_DIR at a folder you can write, and run the command again."
+            ) from None
 
     def venv(self, name: str) -> Path:
         return self.state / "venvs" / name

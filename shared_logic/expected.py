@@ -24,6 +24,7 @@ from shared_logic.orders import expected_etl_basic
 from shared_logic.partner_feed import expected_secrets_and_config
 from shared_logic.payloads import expected_results_and_payloads
 from shared_logic.shared_resource import expected_concurrency_limits
+from shared_logic.slow_load import expected_slow_load
 from shared_logic.sources import expected_subflows
 from shared_logic.warehouse import Fingerprint
 
@@ -58,6 +59,7 @@ EXPECTATIONS: dict[str, Expectation] = {
     "results_and_payloads": Expectation(output=expected_results_and_payloads),
     "parameters": Expectation(output=expected_parameters),
     "bench_chain": Expectation(output=expected_bench_chain),
+    "slow_load": Expectation(output=expected_slow_load),
 }
 
 

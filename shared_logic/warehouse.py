@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Iterable, Sequence
 from typing import TypedDict
 
@@ -85,14 +86,16 @@ def check_orchestrator(orchestrator: str) -> str:
 
 
 def load_rows(dsn: str, schema: str, table: str, columns: Sequence[Column], rows: Iterable[dict], *,
-              partition: tuple[str, str] | None = None) -> int:
+              partition: tuple[str, str] | None = None, batches: int = 1, pause_s: float = 0.0) -> int:
     """Replace the content of `schema.table` with `rows` in one transaction; returns the count.
 
     Creating the table if missing and DELETE + INSERT in a single transaction
     makes a load idempotent (a retry or a rerun never duplicates rows) and
     atomic (a crash mid-load leaves the previous content, never a partial one).
     With `partition=(column, value)` only the rows whose `column` equals `value` are
-    replaced: several loads (e.g. one per source) then share one table.
+    replaced: several loads (e.g. one per source) then share one table. `batches` and `pause_s`
+    spread the inserts over time, still in the one transaction, as a large load is: the lab's
+    fault scenarios kill processes in that window.
     """
     import psycopg2
     from psycopg2 import sql
@@ -122,11 +125,14 @@ def load_rows(dsn: str, schema: str, table: str, columns: Sequence[Column], rows
             else:
                 delete = sql.SQL("DELETE FROM {} WHERE {} = %s").format(target, sql.Identifier(partition[0]))
                 cur.execute(delete, (partition[1],))
-            if values:
-                insert = sql.SQL("INSERT INTO {} ({}) VALUES %s").format(
-                    target, sql.SQL(", ").join(map(sql.Identifier, names))
-                )
-                execute_values(cur, insert, values, page_size=1000)
+            insert = sql.SQL("INSERT INTO {} ({}) VALUES %s").format(
+                target, sql.SQL(", ").join(map(sql.Identifier, names))
+            )
+            size = max(1, -(-len(values) // max(1, batches)))
+            for start in range(0, len(values), size):
+                if start and pause_s:
+                    time.sleep(pause_s)
+                execute_values(cur, insert, values[start:start + size], page_size=1000)
     finally:
         conn.close()
     return len(values)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from comparisons.settings import SIDES, LabSettings
-from comparisons.stack.native import running_pid
+from comparisons.stack.native import running_pid, session_members
 from comparisons.stack.services import SERVICES
 
 __all__ = ["MemorySampler", "side_usage"]
@@ -52,16 +52,9 @@ def side_usage(settings: LabSettings) -> dict[str, dict[str, float]]:
 
 def _usage(sessions: dict[int, str]) -> dict[str, dict[str, float]]:
     usage = {side: {"pss_mib": 0.0, "processes": 0} for side in SIDES}
-    for stat_file in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat_file.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        side = sessions.get(int(fields[3]))  # field 6 of stat: session id
-        if side is None:
-            continue
-        usage[side]["pss_mib"] += _pss_kib(stat_file.parent) / 1024
-        usage[side]["processes"] += 1
+    for pid, sid in session_members(sessions).items():
+        usage[sessions[sid]]["pss_mib"] += _pss_kib(Path(f"/proc/{pid}")) / 1024
+        usage[sessions[sid]]["processes"] += 1
     return usage
 
 

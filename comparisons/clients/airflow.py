@@ -6,6 +6,7 @@ import dataclasses
 import time
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -138,6 +139,16 @@ class AirflowClient:
         _, cost = poll_until_terminal(state, TERMINAL, interval=self.poll_interval, timeout=timeout,
                                       still_running=still_running)
         return dataclasses.replace(self.describe(pair, run_id), harness=cost)
+
+    def cancel(self, pair: str, run_id: str) -> None:
+        """Mark a run that will never finish by itself failed, so it holds no slot and no scheduler loop."""
+        self._json("PATCH", f"/api/v2/dags/{pair}/dagRuns/{run_id}", pair, json={"state": "failed"})
+
+    def count_runs_since(self, pair: str, since: datetime) -> int:
+        """How many runs of the pair the server has recorded since `since` (UTC), whoever started them."""
+        page = self._json("GET", f"/api/v2/dags/{pair}/dagRuns", pair,
+                          params={"run_after_gte": since.isoformat(), "limit": 1})
+        return int(page["total_entries"])
 
     def latest_ui_run(self, pair: str) -> str | None:
         runs = self._json("GET", f"/api/v2/dags/{pair}/dagRuns", pair,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 import httpx
@@ -46,6 +47,14 @@ class OrchestratorClient(Protocol):
         ...
 
     def describe(self, pair: str, run_id: str) -> RunRecord: ...
+
+    def cancel(self, pair: str, run_id: str) -> None:
+        """End a run that will not end by itself (the fault harness gives up on it)."""
+        ...
+
+    def count_runs_since(self, pair: str, since: datetime) -> int:
+        """Runs of the pair the server recorded since `since`: a burst must account for each."""
+        ...
 
     def failure_excerpt(self, record: RunRecord) -> str: ...
 

@@ -6,6 +6,7 @@ import dataclasses
 import re
 import time
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -128,6 +129,18 @@ class PrefectClient:
                 return dataclasses.replace(again, harness=cost)
             record = again
         return dataclasses.replace(record, harness=cost)
+
+    def cancel(self, pair: str, run_id: str) -> None:
+        """Force a run that will never finish by itself to CANCELLED, so it holds no concurrency slot."""
+        self._json("POST", f"/flow_runs/{run_id}/set_state", json={
+            "state": {"type": "CANCELLED", "name": "Cancelled", "message": "abandoned by the lab's fault harness"},
+            "force": True})
+
+    def count_runs_since(self, pair: str, since: datetime) -> int:
+        """How many runs of the pair's deployment the server has recorded since `since` (UTC)."""
+        return int(self._json("POST", "/flow_runs/count", json={
+            "deployments": {"id": {"any_": [self.deployment(pair)["id"]]}},
+            "flow_runs": {"expected_start_time": {"after_": since.isoformat()}}}))
 
     def latest_ui_run(self, pair: str) -> str | None:
         deployment_id = self.deployment(pair)["id"]

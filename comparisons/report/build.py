@@ -21,6 +21,7 @@ from comparisons.metrics import METRICS, Summary, summarise
 from comparisons.pairs import discover
 from comparisons.report.bench_section import authoring_section, bench_html, bench_markdown, load_view
 from comparisons.report.claims import claims_section
+from comparisons.report.faults_section import faults_section
 from comparisons.report.plots import breakdown_plot, latency_plot
 from comparisons.report.screenshots_section import screenshots_section
 from comparisons.results import Comparison, load_all
@@ -190,6 +191,9 @@ def build_report(settings: LabSettings) -> tuple[Path, Path]:
     body += [authoring_html, claims_html]
     markdown += "".join("\n" + bench_markdown(view, discover(settings)) for view in views)
     markdown += "\n" + claims_md + "\n" + authoring_md
+    faults_html, faults_md = faults_section(settings)
+    body.append(faults_html)
+    markdown += ("\n" + faults_md) if faults_md else ""
     drift_html, drift_md = drift_section(settings.results)
     body.append(drift_html)
     markdown += "\n" + drift_md

@@ -7,6 +7,7 @@ so a recycled pid is never mistaken for ours.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -14,13 +15,13 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from comparisons.errors import PortTakenError, ServiceStartError, SetupError
+from comparisons.errors import PortTakenError, ServiceDownError, ServiceStartError, SetupError
 from comparisons.settings import LabSettings
 from comparisons.stack import postgres
 from comparisons.stack.secrets import ensure_env_file
@@ -35,7 +36,8 @@ from comparisons.stack.services import (
     service_environment,
 )
 
-__all__ = ["ServiceStatus", "current_profile", "deploy", "down", "native_placement", "status", "up"]
+__all__ = ["ServiceStatus", "current_profile", "deploy", "down", "kill_service", "native_placement",
+           "session_members", "start_service", "status", "stop_service", "up"]
 
 START_TIMEOUT_S = 180.0
 Progress = Callable[[str], None]
@@ -85,6 +87,30 @@ def running_pid(settings: LabSettings, name: str) -> int | None:
     except (OSError, ValueError):
         return None
     return pid if _proc_start_time(pid) == started else None
+
+
+def session_members(sessions: Collection[int]) -> dict[int, int]:
+    """{pid: session id} of every live process in one of `sessions` (a service and all it spawned)."""
+    members = {}
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            sid = int(stat_file.read_text().rsplit(")", 1)[1].split()[3])  # field 6 of stat: session id
+        except (OSError, ValueError, IndexError):
+            continue
+        if sid in sessions:
+            members[int(stat_file.parent.name)] = sid
+    return members
+
+
+def _recorded_pids(settings: LabSettings) -> list[int]:
+    """Pids in the pid files, alive or not: a killed leader's session can outlive it."""
+    pids = []
+    for svc in SERVICES:
+        try:
+            pids.append(int(_pid_file(settings, svc.name).read_text().split()[0]))
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
 
 
 def port_in_use(port: int) -> bool:
@@ -243,6 +269,38 @@ def _signal_group(pid: int, sig: int) -> bool:
     return True
 
 
+def kill_service(settings: LabSettings, name: str) -> int:
+    """SIGKILL a service's whole process group, as a crashed container would die; returns its pid.
+
+    The pid file stays, so `status` shows the service as stopped and `start_service` (or `up`)
+    brings it back.
+    """
+    pid = running_pid(settings, name)
+    if pid is None:
+        raise ServiceDownError(f"{name} is not running, so it cannot be killed; start the lab with `./lab up`.")
+    _signal_group(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while _signal_group(pid, 0) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return pid
+
+
+def stop_service(settings: LabSettings, name: str) -> bool:
+    """Stop one service gracefully (SIGTERM, then SIGKILL after 20 s), as `down` does for all."""
+    return _stop_process(settings, name)
+
+
+def start_service(settings: LabSettings, name: str, *, progress: Progress = print) -> float:
+    """(Re)start one long-running service with the running stack's profile; seconds to healthy."""
+    svc = next((s for s in SERVICES if s.name == name and not s.oneshot), None)
+    if svc is None:
+        raise SetupError(f"no long-running service {name!r}; services: "
+                         + ", ".join(s.name for s in SERVICES if not s.oneshot))
+    secrets = ensure_env_file(settings.env_file, settings.root / ".env.example")
+    env = service_environment(svc, native_placement(settings), secrets, profile=current_profile(settings))
+    return _start_long_running(settings, svc, env, progress)
+
+
 def deploy(settings: LabSettings, *, progress: Progress = print) -> None:
     """Re-run the one-shot deploy job against the running stack (after adding a flow file)."""
     secrets = ensure_env_file(settings.env_file, settings.root / ".env.example")
@@ -281,9 +339,22 @@ def _stop_processes(settings: LabSettings, names: list[str], timeout: float = 20
 
 def down(settings: LabSettings, *, progress: Progress = print) -> list[str]:
     """Stop every process the lab started, and nothing else; returns what was stopped."""
+    sessions = _recorded_pids(settings)
     stopped = _stop_processes(settings, [svc.name for svc in reversed(SERVICES) if not svc.oneshot])
     for name in stopped:
         progress(f"  stopped {name}")
+    # A service killed by a fault leaves its pid file and may leave children in its session
+    # (a flow-run or task process): those are the lab's too.
+    for _ in range(2):
+        leftovers = session_members(sessions)
+        for pid in leftovers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        if leftovers:
+            progress(f"  killed {len(leftovers)} process(es) left by a killed service")
+            time.sleep(0.2)
+    for svc in SERVICES:
+        _pid_file(settings, svc.name).unlink(missing_ok=True)
     if postgres.stop_cluster(settings.run_dir / "postgres.started-by-lab"):
         stopped.append("postgres")
         progress("  stopped postgres (the lab had started it)")

@@ -12,19 +12,33 @@ from pathlib import Path
 from comparisons.errors import ServiceStartError, SetupError
 from comparisons.stack.services import DATABASES, POSTGRES_MAJOR, POSTGRES_PORT
 
-__all__ = ["ensure_database", "ensure_databases", "is_ready", "start_cluster", "stop_cluster"]
+__all__ = ["ensure_database", "ensure_databases", "is_ready", "require_binaries", "restart_cluster", "start_cluster",
+           "stop_cluster"]
 
 CLUSTER = (str(POSTGRES_MAJOR), "main")
 CLUSTER_LOG = Path(f"/var/log/postgresql/postgresql-{POSTGRES_MAJOR}-main.log")
+# Found on PATH: Debian's postgresql-common puts these wrappers in /usr/bin for every installed major.
+BINARIES = ("pg_isready", "pg_ctlcluster", "psql")
+
+
+def _not_installed(missing: list[str]) -> SetupError:
+    return SetupError(
+        f"PostgreSQL is not installed: {', '.join(f'`{b}`' for b in missing)} not found on PATH. Install it with "
+        f"`apt-get install -y postgresql-{POSTGRES_MAJOR}` (Debian) and run the command again.")
 
 
 def _require(binary: str) -> str:
     path = shutil.which(binary)
     if path is None:
-        raise SetupError(
-            f"PostgreSQL's `{binary}` is not installed. Install it with "
-            f"`apt-get install -y postgresql-{POSTGRES_MAJOR}` (Debian) and run the command again.")
+        raise _not_installed([binary])
     return path
+
+
+def require_binaries() -> None:
+    """Fail before anything starts when PostgreSQL is missing, instead of after the environments and homes."""
+    missing = [binary for binary in BINARIES if shutil.which(binary) is None]
+    if missing:
+        raise _not_installed(missing)
 
 
 def is_ready() -> bool:
@@ -54,6 +68,26 @@ def start_cluster(marker: Path) -> bool:
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text("started by the lab\n")
     return True
+
+
+def restart_cluster() -> float:
+    """Restart the running cluster (fast mode: open connections are cut); returns seconds until ready.
+
+    The fault matrix's `restart-postgres`: both orchestrators lose their metadata database and the
+    warehouse at once, as when a managed database fails over.
+    """
+    started = time.monotonic()
+    result = subprocess.run([_require("pg_ctlcluster"), "--mode", "fast", *CLUSTER, "restart"],
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise ServiceStartError(f"PostgreSQL did not restart: {result.stderr.strip() or result.stdout.strip()}; "
+                                f"see {CLUSTER_LOG}.")
+    deadline = time.monotonic() + 30
+    while not is_ready():
+        if time.monotonic() > deadline:
+            raise ServiceStartError(f"PostgreSQL did not accept connections 30 s after a restart; see {CLUSTER_LOG}.")
+        time.sleep(0.1)
+    return time.monotonic() - started
 
 
 def stop_cluster(marker: Path) -> bool:

@@ -1,0 +1,1 @@
+"""Fault injection: what each orchestrator does on a bad day (`./lab fault`)."""

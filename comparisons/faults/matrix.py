@@ -1,0 +1,295 @@
+"""Run a fault scenario on each orchestrator in turn, watch what its server reports, record it.
+
+For each side: trigger the pair, wait until the task named by the scenario has run a few
+seconds, inject the fault, then read the run from the server every half second until it ends
+(or the scenario's time is up, when the run is cancelled and called stuck). The record says
+whether the server showed the failure and after how long, the state the run ended in, whether
+it got there with no help beyond the restart the scenario includes, and whether the output
+table holds exactly the expected rows, or none (never a partial or duplicated load).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from comparisons.clients.base import OrchestratorClient
+from comparisons.errors import LabError
+from comparisons.faults import inject
+from comparisons.faults.scenarios import Scenario
+from comparisons.records import RunRecord
+from comparisons.results import git_commit, host_info, write_json_once
+from comparisons.runner import credentials, drop_outputs, harness_warehouse_dsn, prepare_parameters, read_output
+from comparisons.settings import LabSettings
+from comparisons.stack import native, postgres
+from comparisons.stack.services import SERVICES
+
+__all__ = ["FaultRecord", "load_faults", "run_scenario"]
+
+Progress = Callable[[str], None]
+OBSERVE_INTERVAL_S = 0.5
+#: Task states that mean "this try failed" on either side (Airflow's, and Prefect's state types).
+FAILED_TASK_STATES = {"failed", "up_for_retry", "upstream_failed", "crashed"}
+
+INJECTIONS: dict[str, Callable[[LabSettings, str], str]] = {
+    "kill-task": inject.kill_task_processes,
+    "kill-worker": inject.kill_worker,
+    "restart-api": inject.restart_api,
+    "restart-postgres": inject.restart_postgres,
+}
+
+
+@dataclass(frozen=True)
+class FaultRecord:
+    scenario: str
+    orchestrator: str
+    pair: str
+    parameters: dict[str, Any]
+    injection: str
+    """What was done, as it was done (pids, downtime)."""
+    run_ids: list[str]
+    detected: bool | None
+    """The server showed the failure (a failed try, a retry, a crashed run); None: nothing was injected."""
+    detect_s: float | None
+    """Fault → the server showing it, observed every 0.5 s (for a raised fault, from the task's start)."""
+    final_state: str
+    expected_state: str
+    recovered: bool
+    """Ended in the expected state with no help beyond the restart the scenario itself includes."""
+    data_intact: bool | None
+    """Output table holds exactly the expected rows, or (run not successful) no table at all."""
+    output: dict[str, Any] | None
+    expected_output: dict[str, Any] | None
+    drain_s: float | None = None
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    logs: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    version: str = ""
+    profile: str = "tuned"
+    host: dict[str, Any] = field(default_factory=dict)
+    git_commit: str = ""
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    record_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+    @property
+    def verdict(self) -> str:
+        """One word for the matrix: survived (recovered, data intact), failed safe, or lost data."""
+        if self.data_intact is False:
+            return "DATA WRONG"
+        if self.recovered:
+            return "recovered"
+        return "stuck" if self.final_state.startswith("stuck") else "failed safe"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"schema_version": 1, **asdict(self)}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _failure_signal(record: RunRecord, tries_before: dict[str, int]) -> str | None:
+    """What in the server's view shows a failure: a failed run, a failed or retried try."""
+    if record.raw_state.lower() in ("failed", "crashed"):
+        return f"run {record.raw_state}"
+    for task in record.tasks:
+        if task.state in FAILED_TASK_STATES:
+            return f"task {task.name} {task.state}"
+        if task.state == "scheduled" and task.start is not None:
+            return f"task {task.name} awaiting retry"
+        if task.tries > tries_before.get(task.name, 1):
+            return f"task {task.name} try {task.tries}"
+    return None
+
+
+def _describe(client: OrchestratorClient, pair: str, run_id: str, notes: list[str]) -> RunRecord | None:
+    """The run as the server sees it, or None while the server cannot answer (being restarted)."""
+    try:
+        return client.describe(pair, run_id)
+    except LabError as error:
+        note = f"server did not answer: {str(error).splitlines()[0]}"
+        if note not in notes:
+            notes.append(note)
+        return None
+
+
+def _wait_until_running(client: OrchestratorClient, pair: str, run_id: str, task: str,
+                        timeout: float) -> RunRecord:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        record = client.describe(pair, run_id)
+        names = [t.name for t in record.tasks]
+        target = task if task in names else (names[0] if names else None)
+        if any(t.name == target and t.state == "running" for t in record.tasks):
+            return record
+        if record.state in ("success", "failed"):
+            raise LabError(f"{client.name} run {pair}/{run_id} ended {record.raw_state} before task {task!r} "
+                           f"ran long enough to be hit; give the pair a longer task (e.g. --param seconds=30).")
+        time.sleep(0.2)
+    raise LabError(f"{client.name} did not start task {task!r} of {pair}/{run_id} within {timeout:.0f} s; "
+                   f"is the stack healthy (`./lab status`)?")
+
+
+def _side_logs(settings: LabSettings, side: str, scenario: Scenario) -> list[str]:
+    logs = [str(settings.log_file(s.name)) for s in SERVICES if s.side == side and not s.oneshot]
+    if scenario.injection == "restart-postgres":
+        logs.append(str(postgres.CLUSTER_LOG))
+    return logs
+
+
+def _heal(settings: LabSettings) -> list[str]:
+    """Bring back any service the fault left down, so the next scenario starts from a healthy stack."""
+    broken = [row.name for row in native.status(settings) if not row.healthy]
+    if broken:
+        native.up(settings, profile=native.current_profile(settings), progress=lambda line: None)
+        return [f"after the scenario {', '.join(broken)} was not healthy; the lab restarted it"]
+    return []
+
+
+def _data_intact(expected: dict[str, Any] | None, found: dict[str, Any] | None, succeeded: bool) -> bool | None:
+    if expected is None:
+        return None  # the pair writes no table
+    if found is None:
+        return not succeeded  # a failed run may leave nothing; a successful one must leave its rows
+    return found == expected
+
+
+def _observe(settings: LabSettings, client: OrchestratorClient, scenario: Scenario, pair: str,
+             parameters: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Trigger, inject, watch: what the record needs about the run."""
+    run_id = client.trigger(pair, parameters)
+    notes: list[str] = []
+    timeline: list[dict[str, Any]] = []
+    injection, injected_at, tries_before = "nothing: the fault is in the pipeline itself", None, {}
+    if scenario.injection != "none":
+        before = _wait_until_running(client, pair, run_id, scenario.during_task, timeout=120)
+        time.sleep(scenario.delay_s)
+        tries_before = {t.name: t.tries for t in before.tasks}
+        injected_at = _now()
+        progress(f"  {client.name}: injecting {scenario.injection} into run {run_id}")
+        injection = INJECTIONS[scenario.injection](settings, client.name)
+        timeline.append({"at": injected_at.isoformat(), "event": injection})
+    deadline = time.monotonic() + scenario.timeout_s
+    detected_at, record = None, None
+    while True:
+        current = _describe(client, pair, run_id, notes)
+        if current is not None:
+            record = current
+            signal = _failure_signal(record, tries_before)
+            if signal and detected_at is None:
+                detected_at = _now()
+                timeline.append({"at": detected_at.isoformat(), "event": f"server shows: {signal}"})
+            if record.state in ("success", "failed"):
+                break
+        if time.monotonic() > deadline:
+            state = record.raw_state if record else "unknown"
+            notes.append(f"still {state} after {scenario.timeout_s:.0f} s: the lab cancelled the run")
+            try:
+                client.cancel(pair, run_id)
+            except LabError as error:
+                notes.append(f"cancelling failed too: {error}")
+            return {"run_id": run_id, "record": record, "final": f"stuck ({state})", "injection": injection,
+                    "injected_at": injected_at, "detected_at": detected_at, "timeline": timeline, "notes": notes}
+        time.sleep(OBSERVE_INTERVAL_S)
+    record = client.wait(pair, run_id, timeout=60)  # lets Prefect's task records settle
+    timeline.append({"at": (record.end or _now()).isoformat(), "event": f"run ended {record.raw_state}"})
+    if injected_at is None:  # the fault was raised inside a task: time it from that task's start
+        faulty = next((t for t in record.tasks if t.tries > 1 or t.state in FAILED_TASK_STATES), None)
+        injected_at = faulty.start if faulty else None
+    return {"run_id": run_id, "record": record, "final": record.raw_state, "injection": injection,
+            "injected_at": injected_at, "detected_at": detected_at, "timeline": timeline, "notes": notes}
+
+
+def _burst(client: OrchestratorClient, pair: str, parameters: dict[str, Any], runs: int,
+           progress: Progress) -> dict[str, Any]:
+    since = _now()
+    time.sleep(1.0)  # the server's clock must see every run of the burst after `since`
+    run_ids = [client.trigger(pair, parameters) for _ in range(runs)]
+    progress(f"  {client.name}: {runs} runs triggered; waiting for all to finish")
+    records = [client.wait(pair, run_id, timeout=900) for run_id in run_ids]
+    counted = client.count_runs_since(pair, since)
+    succeeded = sum(r.state == "success" for r in records)
+    created = [r.created for r in records if r.created]
+    ends = [r.end for r in records if r.end]
+    notes = [f"{len(set(run_ids))} distinct run ids returned for {runs} triggers; the server recorded "
+             f"{counted} runs of {pair} since the burst began; {succeeded} succeeded"]
+    return {"run_ids": run_ids, "records": records, "accounted": len(set(run_ids)) == runs == counted,
+            "succeeded": succeeded, "drain_s": (max(ends) - min(created)).total_seconds() if ends else None,
+            "notes": notes}
+
+
+def run_scenario(settings: LabSettings, sides: list[OrchestratorClient], scenario: Scenario, *,
+                 pair: str | None = None, runs: int = 50, progress: Progress = print) -> list[FaultRecord]:
+    """Run one scenario on every side in turn; each side's record is on disk before the next starts."""
+    from shared_logic.expected import EXPECTATIONS, expected_fingerprint
+
+    pair = pair or scenario.pair
+    parameters = prepare_parameters(sides, pair, scenario.parameters)
+    env = credentials(settings)
+    dsn = harness_warehouse_dsn(settings, env)
+    computed = expected_fingerprint(pair, env, **parameters) if pair in EXPECTATIONS else None
+    expected = dict(computed) if computed else None
+    records = []
+    for client in sides:
+        progress(f"{scenario.name} on {client.name}: {scenario.summary} ({pair})")
+        drop_outputs(settings, pair, [client.name])
+        if scenario.injection == "burst":
+            seen = _burst(client, pair, parameters, runs, progress)
+            found = read_output(dsn, client.name, pair)
+            recovered = seen["accounted"] and seen["succeeded"] == runs
+            record = FaultRecord(
+                scenario=scenario.name, orchestrator=client.name, pair=pair, parameters={**parameters, "runs": runs},
+                injection=f"{runs} runs triggered at once", run_ids=seen["run_ids"], detected=None, detect_s=None,
+                final_state=f"{seen['succeeded']}/{runs} {'success' if recovered else 'ended'}",
+                expected_state=scenario.expected_state, recovered=recovered,
+                data_intact=seen["accounted"] and _data_intact(expected, found, True) is not False,
+                output=found, expected_output=expected, drain_s=seen["drain_s"], notes=seen["notes"],
+                logs=_side_logs(settings, client.name, scenario), urls=[seen["records"][0].url],
+                version=client.version(), profile=native.current_profile(settings), host=host_info(),
+                git_commit=git_commit(settings.root))
+        else:
+            seen = _observe(settings, client, scenario, pair, parameters, progress)
+            run: RunRecord | None = seen["record"]
+            succeeded = run is not None and run.state == "success" and not seen["final"].startswith("stuck")
+            ended_as_expected = run is not None and not seen["final"].startswith("stuck") and \
+                run.state == scenario.expected_state
+            found = read_output(dsn, client.name, pair)
+            detected_at, injected_at = seen["detected_at"], seen["injected_at"]
+            detect_s = (detected_at - injected_at).total_seconds() if detected_at and injected_at else None
+            notes = seen["notes"] + _heal(settings)
+            record = FaultRecord(
+                scenario=scenario.name, orchestrator=client.name, pair=pair, parameters=parameters,
+                injection=seen["injection"], run_ids=[seen["run_id"]],
+                detected=detected_at is not None, detect_s=detect_s, final_state=seen["final"],
+                expected_state=scenario.expected_state, recovered=ended_as_expected,
+                data_intact=_data_intact(expected, found, succeeded), output=found, expected_output=expected,
+                timeline=seen["timeline"], notes=notes, logs=_side_logs(settings, client.name, scenario),
+                urls=[run.url] if run else [], version=client.version(), profile=native.current_profile(settings),
+                host=host_info(), git_commit=git_commit(settings.root))
+        path = write_json_once(settings.results / "faults" / f"{record.created_at[:19].replace(':', '')}-"
+                               f"{record.scenario}-{record.orchestrator}-{record.record_id}.json", record.to_json())
+        detect = f"detected after {record.detect_s:.1f} s, " if record.detect_s is not None else ""
+        progress(f"  {client.name}: {record.verdict}: {detect}ended {record.final_state}, data intact "
+                 f"{record.data_intact}  → {path}")
+        records.append(record)
+    return records
+
+
+def load_faults(settings: LabSettings) -> list[FaultRecord]:
+    """Every stored fault record, oldest first (unreadable files are skipped: the report lists results only)."""
+    import json
+
+    records = []
+    for path in sorted((settings.results / "faults").glob("*.json")):
+        try:
+            data = json.loads(path.read_text())
+            data.pop("schema_version", None)
+            records.append(FaultRecord(**data))
+        except (ValueError, TypeError):
+            continue
+    return sorted(records, key=lambda r: r.created_at)

@@ -1,0 +1,102 @@
+"""The fault matrix's logic with no server: scenarios, what counts as detected, intact data, the report table."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from comparisons.errors import UnknownScenarioError
+from comparisons.faults.matrix import FaultRecord, _data_intact, _failure_signal, load_faults
+from comparisons.faults.scenarios import QUICK, SCENARIOS, resolve
+from comparisons.records import TaskRecord
+from comparisons.report.build import build_report
+from comparisons.results import write_json_once
+from comparisons.settings import LabSettings
+from tests.unit.fixtures import at, run
+
+ISSUE_SCENARIOS = {"kill-task", "kill-worker", "restart-api", "restart-postgres", "flaky", "hang", "burst"}
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> LabSettings:
+    root = Path(__file__).resolve().parents[2]
+    return LabSettings(root=root, state=tmp_path / "state", results=tmp_path / "results",
+                       reports=tmp_path / "reports", env_file=tmp_path / ".env")
+
+
+def test_every_scenario_of_the_issue_exists_and_breaks_a_pair_of_the_lab(lab: LabSettings) -> None:
+    from comparisons.pairs import discover
+
+    assert set(SCENARIOS) == ISSUE_SCENARIOS
+    pairs = {p.name for p in discover(lab)}
+    assert {s.pair for s in SCENARIOS.values()} <= pairs
+    assert set(QUICK) <= ISSUE_SCENARIOS
+
+
+def test_all_and_quick_expand_and_an_unknown_scenario_lists_the_known_ones() -> None:
+    assert [s.name for s in resolve(["all"])] == list(SCENARIOS)
+    assert [s.name for s in resolve(["quick", "hang"])] == list(QUICK)
+    with pytest.raises(UnknownScenarioError, match="kill-task, kill-worker") as raised:
+        resolve(["kill-everything"])
+    assert raised.value.exit_code == 2
+
+
+def _with_tasks(*tasks: TaskRecord, state: str = "running"):
+    record = run("airflow", start=0, end=1, tasks=[])
+    return dataclasses.replace(record, tasks=tasks, state=state, raw_state=state)  # type: ignore[arg-type]
+
+
+def test_a_failed_try_a_retry_or_a_crashed_run_counts_as_detected() -> None:
+    running = TaskRecord("load", "running", at(1), None)
+    assert _failure_signal(_with_tasks(running), {"load": 1}) is None
+    assert _failure_signal(_with_tasks(dataclasses.replace(running, state="up_for_retry")), {}) == \
+        "task load up_for_retry"
+    assert _failure_signal(_with_tasks(dataclasses.replace(running, tries=2)), {"load": 1}) == "task load try 2"
+    assert _failure_signal(_with_tasks(dataclasses.replace(running, state="scheduled")), {}) == \
+        "task load awaiting retry"
+    assert _failure_signal(_with_tasks(running, state="CRASHED"), {}) == "run CRASHED"
+
+
+def test_data_is_intact_when_the_rows_are_exactly_expected_or_a_failed_run_left_none() -> None:
+    rows = {"rows": 3, "sha256": "abc"}
+    assert _data_intact(rows, rows, succeeded=True) is True
+    assert _data_intact(rows, None, succeeded=False) is True, "a crash mid-load leaves no table: nothing partial"
+    assert _data_intact(rows, None, succeeded=True) is False, "a success must leave its rows"
+    assert _data_intact(rows, {"rows": 6, "sha256": "def"}, succeeded=True) is False, "duplicated rows"
+    assert _data_intact(None, None, succeeded=False) is None, "a pair with no table has nothing to check"
+
+
+def _record(**changes: object) -> FaultRecord:
+    base = FaultRecord(
+        scenario="kill-task", orchestrator="prefect", pair="slow_load", parameters={"seconds": 20},
+        injection="SIGKILL to 1 task process(es) under prefect-worker: 4242", run_ids=["r1"], detected=True,
+        detect_s=1.5, final_state="CRASHED", expected_state="success", recovered=False, data_intact=True,
+        output=None, expected_output={"rows": 3, "sha256": "abc"}, logs=["/x/prefect-worker.log"],
+        notes=["the flow-run process died"])
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_verdicts_separate_recovery_safe_failure_stuck_runs_and_lost_data() -> None:
+    assert _record().verdict == "failed safe"
+    assert _record(recovered=True, final_state="COMPLETED").verdict == "recovered"
+    assert _record(final_state="stuck (RUNNING)").verdict == "stuck"
+    assert _record(data_intact=False).verdict == "DATA WRONG"
+
+
+def test_the_report_shows_the_newest_record_of_each_scenario_and_side(lab: LabSettings) -> None:
+    old = _record(created_at="2026-01-01T00:00:00+00:00", final_state="FAILED")
+    new = _record(created_at="2026-01-02T00:00:00+00:00", record_id="new1")
+    for record in (old, new, _record(orchestrator="airflow", recovered=True, final_state="success",
+                                     record_id="af1")):
+        write_json_once(lab.results / "faults" / f"{record.record_id}-{record.scenario}-{record.record_id}.json",
+                        record.to_json())
+    assert len(load_faults(lab)) == 3
+    html_path, md_path = build_report(lab)
+    markdown = md_path.read_text()
+    assert "## Fault matrix" in markdown
+    assert "| kill-task | airflow | recovered |" in markdown
+    assert "| kill-task | prefect | failed safe | yes | 1.5 s | CRASHED |" in markdown
+    assert "FAILED" not in markdown.split("## Fault matrix")[1].split("\n\n")[2], "only the newest record"
+    assert "prefect-worker.log" in html_path.read_text()
