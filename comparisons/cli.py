@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -305,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-restart", action="store_true", help="measure the running stack (skip the cold start)")
     p.add_argument("--new", action="store_true", help="start a new session instead of resuming")
     p.add_argument("--repeat", type=_positive, default=None, metavar="N",
-                   help="runs per pair and size after the warm-up (default: 3 full, 2 quick; the costliest "
+                   help="runs per pair and size after the warm-up (default: 2; the costliest "
                         "sizes keep their cap)")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for one run")
     p = add("fault", cmd_fault, "inject a fault into a running pair on both orchestrators and record the outcome")
@@ -339,3 +340,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; results written so far are kept.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: not an error of the lab
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from comparisons.settings import SIDES, LabSettings
-from comparisons.stack.native import running_pid, session_members
+from comparisons.stack.native import running_pid, tree_members
 from comparisons.stack.services import SERVICES
 
 __all__ = ["MemorySampler", "side_usage"]
@@ -52,9 +52,9 @@ def side_usage(settings: LabSettings) -> dict[str, dict[str, float]]:
 
 def _usage(sessions: dict[int, str]) -> dict[str, dict[str, float]]:
     usage = {side: {"pss_mib": 0.0, "processes": 0} for side in SIDES}
-    for pid, sid in session_members(sessions).items():
-        usage[sessions[sid]]["pss_mib"] += _pss_kib(Path(f"/proc/{pid}")) / 1024
-        usage[sessions[sid]]["processes"] += 1
+    for pid, side in tree_members(sessions).items():
+        usage[side]["pss_mib"] += _pss_kib(Path(f"/proc/{pid}")) / 1024
+        usage[side]["processes"] += 1
     return usage
 
 

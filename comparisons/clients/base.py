@@ -16,7 +16,7 @@ __all__ = ["POLL_INTERVAL_S", "OrchestratorClient", "poll_until_terminal", "requ
 
 RETRY_STATUSES = {502, 503, 504}
 #: How often the harness asks for a run's state: one small request; it costs well under 1 % of a core.
-POLL_INTERVAL_S = 0.5
+POLL_INTERVAL_S = 1.0
 
 
 class OrchestratorClient(Protocol):

@@ -71,7 +71,7 @@ def kill_worker(settings: LabSettings, side: str, down_s: float = 2.0) -> str:
     pid = native.kill_service(settings, service)
     time.sleep(down_s)
     seconds = native.start_service(settings, service, progress=lambda line: None)
-    return (f"SIGKILL to {service} (pid {pid}) and everything in its session; restarted after {down_s:.0f} s, "
+    return (f"SIGKILL to {service} (pid {pid}) and every process it started; restarted after {down_s:.0f} s, "
             f"healthy {seconds:.1f} s later")
 
 

@@ -78,11 +78,11 @@ class FaultRecord:
 
     @property
     def verdict(self) -> str:
-        """One word for the matrix: survived (recovered, data intact), failed safe, or lost data."""
+        """A word or two for the matrix: recovered, stopped as designed, failed safe, stuck, or lost data."""
         if self.data_intact is False:
             return "DATA WRONG"
         if self.recovered:
-            return "recovered"
+            return "recovered" if self.expected_state == "success" else "stopped as designed"
         return "stuck" if self.final_state.startswith("stuck") else "failed safe"
 
     def to_json(self) -> dict[str, Any]:
@@ -175,11 +175,14 @@ def _observe(settings: LabSettings, client: OrchestratorClient, scenario: Scenar
         injection = INJECTIONS[scenario.injection](settings, client.name)
         timeline.append({"at": injected_at.isoformat(), "event": injection})
     deadline = time.monotonic() + scenario.timeout_s
-    detected_at, record = None, None
+    detected_at, record, task_started = None, None, None
     while True:
         current = _describe(client, pair, run_id, notes)
         if current is not None:
             record = current
+            # A retried Airflow task shows only its latest try: keep the first start seen.
+            starts = [t.start for t in record.tasks if t.name == scenario.during_task and t.start]
+            task_started = min([*starts, *([task_started] if task_started else [])], default=None)
             signal = _failure_signal(record, tries_before)
             if signal and detected_at is None:
                 detected_at = _now()
@@ -198,9 +201,8 @@ def _observe(settings: LabSettings, client: OrchestratorClient, scenario: Scenar
         time.sleep(OBSERVE_INTERVAL_S)
     record = client.wait(pair, run_id, timeout=60)  # lets Prefect's task records settle
     timeline.append({"at": (record.end or _now()).isoformat(), "event": f"run ended {record.raw_state}"})
-    if injected_at is None:  # the fault was raised inside a task: time it from that task's start
-        faulty = next((t for t in record.tasks if t.tries > 1 or t.state in FAILED_TASK_STATES), None)
-        injected_at = faulty.start if faulty else None
+    if injected_at is None:  # the fault is raised inside a task: time it from that task's first start
+        injected_at = task_started
     return {"run_id": run_id, "record": record, "final": record.raw_state, "injection": injection,
             "injected_at": injected_at, "detected_at": detected_at, "timeline": timeline, "notes": notes}
 
@@ -262,6 +264,8 @@ def run_scenario(settings: LabSettings, sides: list[OrchestratorClient], scenari
             detected_at, injected_at = seen["detected_at"], seen["injected_at"]
             detect_s = (detected_at - injected_at).total_seconds() if detected_at and injected_at else None
             notes = seen["notes"] + _heal(settings)
+            if scenario.injection != "none" and detected_at is None and ended_as_expected:
+                notes.insert(0, "no try failed: the run carried on through the fault")
             record = FaultRecord(
                 scenario=scenario.name, orchestrator=client.name, pair=pair, parameters=parameters,
                 injection=seen["injection"], run_ids=[seen["run_id"]],

@@ -24,7 +24,8 @@ class Scenario:
     injection: Injection
     parameters: dict[str, Any] = field(default_factory=dict)
     during_task: str = "load"
-    """Inject once this task has been running for `delay_s` (a pair without it: its first task)."""
+    """Inject once this task has been running for `delay_s` (a pair without it: its first task); for
+    a fault raised inside the pipeline, the task whose first start the time to detect counts from."""
     delay_s: float = 3.0
     expected_state: Literal["success", "failed"] = "success"
     """The state a run should end in if the orchestrator copes (a hang must end failed)."""
@@ -43,9 +44,9 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
     Scenario("restart-postgres", "PostgreSQL (metadata and warehouse) is restarted mid-load", "slow_load",
              "restart-postgres", {"seconds": 20}),
     Scenario("flaky", "the extract fails a seeded 70 % of its attempts; retries must reach the same rows",
-             "retries_backoff", "none", {"failure_rate": 0.7, "seed": 3}),
+             "retries_backoff", "none", {"failure_rate": 0.7, "seed": 3}, during_task="extract"),
     Scenario("hang", "a task runs 30 s against a 2 s budget: the timeout must fire", "timeouts", "none",
-             expected_state="failed"),
+             during_task="slow_query", expected_state="failed"),
     Scenario("burst", "many runs triggered at once: every one accounted for, none lost or duplicated",
              "etl_basic", "burst"),
 )}

@@ -24,7 +24,8 @@ def _row(record: FaultRecord) -> list[str]:
     detect = f"{record.detect_s:.1f} s" if record.detect_s is not None else "—"
     if record.drain_s is not None:
         detect = f"drained in {record.drain_s:.1f} s"
-    return [record.scenario, record.orchestrator, record.verdict, _yes(record.detected), detect, record.final_state,
+    detected = "nothing failed" if record.detected is False and record.recovered else _yes(record.detected)
+    return [record.scenario, record.orchestrator, record.verdict, detected, detect, record.final_state,
             _yes(record.recovered), _yes(record.data_intact), "; ".join(record.notes)]
 
 

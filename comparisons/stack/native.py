@@ -15,7 +15,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +36,8 @@ from comparisons.stack.services import (
     service_environment,
 )
 
-__all__ = ["ServiceStatus", "current_profile", "deploy", "down", "kill_service", "native_placement",
-           "session_members", "start_service", "status", "stop_service", "up"]
+__all__ = ["ServiceStatus", "current_profile", "deploy", "down", "kill_service", "lab_processes",
+           "native_placement", "start_service", "status", "stop_service", "tree_members", "up"]
 
 START_TIMEOUT_S = 180.0
 Progress = Callable[[str], None]
@@ -89,17 +89,57 @@ def running_pid(settings: LabSettings, name: str) -> int | None:
     return pid if _proc_start_time(pid) == started else None
 
 
-def session_members(sessions: Collection[int]) -> dict[int, int]:
-    """{pid: session id} of every live process in one of `sessions` (a service and all it spawned)."""
-    members = {}
+#: Every process a service starts inherits these two variables, so the lab still finds its own
+#: processes after they leave the service's session and tree (Prefect starts each flow run with
+#: setsid; a killed service's children are re-parented).
+CHECKOUT_VAR, SERVICE_VAR = "LAB_CHECKOUT", "LAB_SERVICE"
+
+
+def _process_table() -> dict[int, tuple[int, int]]:
+    """{pid: (parent pid, session id)} of every live process, from /proc/<pid>/stat."""
+    table = {}
     for stat_file in Path("/proc").glob("[0-9]*/stat"):
         try:
-            sid = int(stat_file.read_text().rsplit(")", 1)[1].split()[3])  # field 6 of stat: session id
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+            table[int(stat_file.parent.name)] = (int(fields[1]), int(fields[3]))
         except (OSError, ValueError, IndexError):
             continue
-        if sid in sessions:
-            members[int(stat_file.parent.name)] = sid
+    return table
+
+
+def tree_members(roots: Mapping[int, str]) -> dict[int, str]:
+    """{pid: label} of each root, everything in its session, and all their descendants."""
+    table = _process_table()
+    members = {pid: roots[sid] for pid, (_, sid) in table.items() if sid in roots}
+    members.update({pid: label for pid, label in roots.items() if pid in table})
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    frontier = list(members)
+    while frontier:
+        parent = frontier.pop()
+        for child in children.get(parent, []):
+            if child not in members:
+                members[child] = members[parent]
+                frontier.append(child)
     return members
+
+
+def lab_processes(settings: LabSettings) -> dict[int, str]:
+    """{pid: service} of every live process started by this checkout's services, wherever it went."""
+    found = {}
+    marker = f"{CHECKOUT_VAR}={settings.root}".encode()
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            variables = environ.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if marker in variables:
+            prefix = f"{SERVICE_VAR}=".encode()
+            found[int(environ.parent.name)] = next(
+                (v.removeprefix(prefix).decode() for v in variables if v.startswith(prefix)), "")
+    found.pop(os.getpid(), None)
+    return found
 
 
 def _recorded_pids(settings: LabSettings) -> list[int]:
@@ -175,7 +215,7 @@ def _argv(settings: LabSettings, svc: Service) -> list[str]:
 def _child_environment(settings: LabSettings, svc: Service, env: Mapping[str, str]) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "PREFECT_", "LAB_"))}
     base["PATH"] = f"{settings.venv(svc.side) / 'bin'}{os.pathsep}{base.get('PATH', '')}"
-    return base | dict(env)
+    return base | dict(env) | {CHECKOUT_VAR: str(settings.root), SERVICE_VAR: svc.name}
 
 
 def _prepare_homes(settings: LabSettings, secrets: Mapping[str, str]) -> None:
@@ -270,7 +310,7 @@ def _signal_group(pid: int, sig: int) -> bool:
 
 
 def kill_service(settings: LabSettings, name: str) -> int:
-    """SIGKILL a service's whole process group, as a crashed container would die; returns its pid.
+    """SIGKILL a service and every process it started, as a crashed container dies; returns its pid.
 
     The pid file stays, so `status` shows the service as stopped and `start_service` (or `up`)
     brings it back.
@@ -278,9 +318,12 @@ def kill_service(settings: LabSettings, name: str) -> int:
     pid = running_pid(settings, name)
     if pid is None:
         raise ServiceDownError(f"{name} is not running, so it cannot be killed; start the lab with `./lab up`.")
-    _signal_group(pid, signal.SIGKILL)
+    doomed = set(tree_members({pid: name})) | {p for p, svc in lab_processes(settings).items() if svc == name}
+    for member in doomed:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(member, signal.SIGKILL)
     deadline = time.monotonic() + 10
-    while _signal_group(pid, 0) and time.monotonic() < deadline:
+    while any(Path(f"/proc/{member}").exists() for member in doomed) and time.monotonic() < deadline:
         time.sleep(0.05)
     return pid
 
@@ -346,12 +389,12 @@ def down(settings: LabSettings, *, progress: Progress = print) -> list[str]:
     # A service killed by a fault leaves its pid file and may leave children in its session
     # (a flow-run or task process): those are the lab's too.
     for _ in range(2):
-        leftovers = session_members(sessions)
+        leftovers = set(tree_members(dict.fromkeys(sessions, ""))) | set(lab_processes(settings))
         for pid in leftovers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         if leftovers:
-            progress(f"  killed {len(leftovers)} process(es) left by a killed service")
+            progress(f"  killed {len(leftovers)} leftover process(es) of the lab's services")
             time.sleep(0.2)
     for svc in SERVICES:
         _pid_file(settings, svc.name).unlink(missing_ok=True)

@@ -29,14 +29,15 @@ def lab(tmp_path: Path) -> LabSettings:
 
 def test_the_full_plan_warms_up_once_per_pair_then_repeats_every_size() -> None:
     full = PROFILES["full"]
-    steps = plan("full", ["etl_basic", "bench_chain"])
+    steps = plan("full", ["etl_basic", "bench_chain", "caching", "timeouts"])
     chain = [s for s in steps if s.workload == "chain"]
     assert [s.size for s in chain if s.warmup] == [full.sizes["chain"][0]], "one warm-up, before the first size"
     for size in full.sizes["chain"]:
         timed = [s for s in chain if s.size == size and not s.warmup]
-        assert len(timed) == full.repetitions("chain", size) >= 3
+        assert len(timed) == full.repetitions("chain", size) >= 2
         assert all(s.parameters == {"length": size} for s in timed)
     assert len({s.key for s in steps}) == len(steps), "keys identify steps for resuming"
+    assert "pair-caching-rep1" in {s.key for s in steps}
     assert any(s.workload == "pair" and s.pair == "etl_basic" for s in steps)
 
 

@@ -81,6 +81,7 @@ def _record(**changes: object) -> FaultRecord:
 def test_verdicts_separate_recovery_safe_failure_stuck_runs_and_lost_data() -> None:
     assert _record().verdict == "failed safe"
     assert _record(recovered=True, final_state="COMPLETED").verdict == "recovered"
+    assert _record(recovered=True, final_state="FAILED", expected_state="failed").verdict == "stopped as designed"
     assert _record(final_state="stuck (RUNNING)").verdict == "stuck"
     assert _record(data_intact=False).verdict == "DATA WRONG"
 
