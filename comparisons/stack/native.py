@@ -142,17 +142,6 @@ def lab_processes(settings: LabSettings) -> dict[int, str]:
     return found
 
 
-def _recorded_pids(settings: LabSettings) -> list[int]:
-    """Pids in the pid files, alive or not: a killed leader's session can outlive it."""
-    pids = []
-    for svc in SERVICES:
-        try:
-            pids.append(int(_pid_file(settings, svc.name).read_text().split()[0]))
-        except (OSError, ValueError, IndexError):
-            continue
-    return pids
-
-
 def port_in_use(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
@@ -382,14 +371,13 @@ def _stop_processes(settings: LabSettings, names: list[str], timeout: float = 20
 
 def down(settings: LabSettings, *, progress: Progress = print) -> list[str]:
     """Stop every process the lab started, and nothing else; returns what was stopped."""
-    sessions = _recorded_pids(settings)
     stopped = _stop_processes(settings, [svc.name for svc in reversed(SERVICES) if not svc.oneshot])
     for name in stopped:
         progress(f"  stopped {name}")
-    # A service killed by a fault leaves its pid file and may leave children in its session
-    # (a flow-run or task process): those are the lab's too.
+    # A service killed by a fault may leave children behind (a flow-run or task process, re-parented):
+    # they carry this checkout's marker. A dead service's pid is never used: it may be recycled.
     for _ in range(2):
-        leftovers = set(tree_members(dict.fromkeys(sessions, ""))) | set(lab_processes(settings))
+        leftovers = lab_processes(settings)
         for pid in leftovers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
