@@ -187,7 +187,9 @@ def build_report(settings: LabSettings) -> tuple[Path, Path]:
     views = load_view(settings)
     body += [bench_html(view, discover(settings)) for view in views]
     authoring_html, authoring_md = authoring_section(settings)
-    claims_html, claims_md = claims_section(discover(settings), views[0] if views else None)
+    # The claims are judged on the lab's own settings; the stock profile's figures sit beside them.
+    judged = next((v for v in views if v.profile == "tuned"), views[0] if views else None)
+    claims_html, claims_md = claims_section(discover(settings), judged)
     body += [authoring_html, claims_html]
     markdown += "".join("\n" + bench_markdown(view, discover(settings)) for view in views)
     markdown += "\n" + claims_md + "\n" + authoring_md
