@@ -204,7 +204,8 @@ def _observe(settings: LabSettings, client: OrchestratorClient, scenario: Scenar
     if injected_at is None:  # the fault is raised inside a task: time it from that task's first start
         injected_at = task_started
     return {"run_id": run_id, "record": record, "final": record.raw_state, "injection": injection,
-            "injected_at": injected_at, "detected_at": detected_at, "timeline": timeline, "notes": notes}
+            "injected_at": injected_at, "detected_at": detected_at, "notes": notes,
+            "timeline": sorted(timeline, key=lambda event: event["at"])}  # server and harness times, merged
 
 
 def _burst(client: OrchestratorClient, pair: str, parameters: dict[str, Any], runs: int,

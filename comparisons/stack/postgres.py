@@ -60,14 +60,18 @@ def start_cluster(marker: Path) -> bool:
         raise ServiceStartError(
             f"PostgreSQL did not start: {result.stderr.strip() or result.stdout.strip()}\n"
             f"See {CLUSTER_LOG}. Another server on port {POSTGRES_PORT}? Check `ss -ltnp`.")
-    deadline = time.monotonic() + 30
-    while not is_ready():
-        if time.monotonic() > deadline:
-            raise ServiceStartError(f"PostgreSQL did not accept connections in 30 s; see {CLUSTER_LOG}.")
-        time.sleep(0.2)
+    _wait_until_ready()
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text("started by the lab\n")
     return True
+
+
+def _wait_until_ready(timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not is_ready():
+        if time.monotonic() > deadline:
+            raise ServiceStartError(f"PostgreSQL did not accept connections within {timeout:.0f} s; see {CLUSTER_LOG}.")
+        time.sleep(0.1)
 
 
 def restart_cluster() -> float:
@@ -82,11 +86,7 @@ def restart_cluster() -> float:
     if result.returncode != 0:
         raise ServiceStartError(f"PostgreSQL did not restart: {result.stderr.strip() or result.stdout.strip()}; "
                                 f"see {CLUSTER_LOG}.")
-    deadline = time.monotonic() + 30
-    while not is_ready():
-        if time.monotonic() > deadline:
-            raise ServiceStartError(f"PostgreSQL did not accept connections 30 s after a restart; see {CLUSTER_LOG}.")
-        time.sleep(0.1)
+    _wait_until_ready()
     return time.monotonic() - started
 
 
