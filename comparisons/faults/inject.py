@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from pathlib import Path
 
 from comparisons.errors import LabError
 from comparisons.faults.scenarios import API_SERVER, WORKER
@@ -18,20 +17,11 @@ from comparisons.stack import native, postgres
 __all__ = ["kill_task_processes", "kill_worker", "restart_api", "restart_postgres", "task_processes"]
 
 
-def _children() -> dict[int, list[int]]:
-    """Parent pid -> child pids, for every process."""
-    tree: dict[int, list[int]] = {}
-    for stat_file in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            ppid = int(stat_file.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        tree.setdefault(ppid, []).append(int(stat_file.parent.name))
-    return tree
-
-
 def _descendants(pid: int, min_depth: int) -> list[int]:
-    tree, found, level, depth = _children(), [], [pid], 0
+    tree: dict[int, list[int]] = {}
+    for child, (parent, _) in native.process_table().items():
+        tree.setdefault(parent, []).append(child)
+    found, level, depth = [], [pid], 0
     while level:
         depth += 1
         level = [child for parent in level for child in tree.get(parent, [])]

@@ -37,7 +37,7 @@ from comparisons.stack.services import (
 )
 
 __all__ = ["ServiceStatus", "current_profile", "deploy", "down", "kill_service", "lab_processes",
-           "native_placement", "start_service", "status", "stop_service", "tree_members", "up"]
+           "native_placement", "process_table", "start_service", "status", "stop_service", "tree_members", "up"]
 
 START_TIMEOUT_S = 180.0
 Progress = Callable[[str], None]
@@ -95,7 +95,7 @@ def running_pid(settings: LabSettings, name: str) -> int | None:
 CHECKOUT_VAR, SERVICE_VAR = "LAB_CHECKOUT", "LAB_SERVICE"
 
 
-def _process_table() -> dict[int, tuple[int, int]]:
+def process_table() -> dict[int, tuple[int, int]]:
     """{pid: (parent pid, session id)} of every live process, from /proc/<pid>/stat."""
     table = {}
     for stat_file in Path("/proc").glob("[0-9]*/stat"):
@@ -109,7 +109,7 @@ def _process_table() -> dict[int, tuple[int, int]]:
 
 def tree_members(roots: Mapping[int, str]) -> dict[int, str]:
     """{pid: label} of each root, everything in its session, and all their descendants."""
-    table = _process_table()
+    table = process_table()
     members = {pid: roots[sid] for pid, (_, sid) in table.items() if sid in roots}
     members.update({pid: label for pid, label in roots.items() if pid in table})
     children: dict[int, list[int]] = {}
