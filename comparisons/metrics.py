@@ -53,12 +53,16 @@ def overhead(run: RunRecord) -> float | None:
 
 
 def gaps(run: RunRecord) -> float | None:
-    """Time from one task's end to the next one's start, summed: the orchestrator's hand-over cost."""
+    """Idle time between the first task's start and the last task's end, when no task was running.
+
+    Measured against the union of all task intervals, so a short task that overlaps a long one
+    hides no idle time and adds none: the orchestrator's hand-over cost between tasks.
+    """
     intervals = _task_intervals(run)
     if len(intervals) < 2:
         return None
-    pairs = zip(intervals, intervals[1:], strict=False)
-    return sum(max(0.0, (nxt[0] - prev[1]).total_seconds()) for prev, nxt in pairs)
+    span = (max(end for _, end in intervals) - intervals[0][0]).total_seconds()
+    return max(0.0, span - (in_tasks(run) or 0.0))
 
 
 def first_task_wait(run: RunRecord) -> float | None:
@@ -84,7 +88,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("pickup", "trigger → started", "queued until a worker/executor started the run", pickup),
     Metric("first_task_wait", "started → first task", "run start to the first task's start", first_task_wait),
     Metric("in_tasks", "inside tasks", "wall time with at least one task running", in_tasks),
-    Metric("gaps", "between tasks", "sum of hand-over gaps between consecutive tasks", gaps),
+    Metric("gaps", "between tasks", "idle time between the first task's start and the last task's end", gaps),
     Metric("tail", "last task → done", "last task's end to the run's end", tail),
     Metric("overhead", "orchestration overhead", "trigger → done minus time inside tasks", overhead),
 )

@@ -29,3 +29,10 @@ def test_summary_reports_spread() -> None:
     summary = summarise([3.0, 1.0, 2.0, None])
     assert (summary.n, summary.median, summary.minimum, summary.maximum) == (3, 2.0, 1.0, 3.0)
     assert summarise([None]) is None
+
+
+def test_gaps_with_overlapping_tasks() -> None:
+    """Idle time is what no task covers: b and c run inside a, so only a's end → d's start counts."""
+    record = run("airflow", start=0, end=12, tasks=[("a", 0, 10), ("b", 1, 2), ("c", 5, 6), ("d", 10.5, 11)])
+    assert round(gaps(record), 3) == 0.5
+    assert round(in_tasks(record), 3) == 10.5
