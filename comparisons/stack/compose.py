@@ -8,7 +8,7 @@ committed files differ from what this module renders, so editing `services.py` w
 cannot go unnoticed.
 
 Files written: docker-compose.yml, docker/scale-out.yml (CeleryExecutor, Redis, N workers),
-docker/postgres-init.sh, docker/lab.Dockerfile and docker/prefect.Dockerfile.
+docker/postgres-port.yml (opt-in database port), docker/postgres-init.sh, docker/lab.Dockerfile and docker/prefect.Dockerfile.
 """
 
 from __future__ import annotations
@@ -69,7 +69,6 @@ LAB_IMAGE = "airflow-prefect-lab/harness:latest"
 
 #: Service -> (variable choosing the host port, container port). Published on 127.0.0.1 only.
 PUBLISHED_PORTS: Mapping[str, tuple[str, int]] = {
-    "postgres": ("LAB_POSTGRES_HOST_PORT", POSTGRES_PORT),
     "airflow-apiserver": ("LAB_AIRFLOW_HOST_PORT", AIRFLOW_PORT),
     "prefect-server": ("LAB_PREFECT_HOST_PORT", PREFECT_PORT),
 }
@@ -115,8 +114,13 @@ def secret_references() -> dict[str, str]:
     return refs
 
 
+#: Like the official Airflow file, the database port is not published by default (a local PostgreSQL
+#: or the lab's native mode would make `up` fail); `docker/postgres-port.yml` publishes it on demand.
+POSTGRES_HOST_PORT = ("LAB_POSTGRES_HOST_PORT", POSTGRES_PORT)
+
+
 def _host_port(name: str) -> str:
-    variable, port = PUBLISHED_PORTS[name]
+    variable, port = POSTGRES_HOST_PORT if name == "postgres" else PUBLISHED_PORTS[name]
     return f"${{{variable}:-{port}}}"
 
 
@@ -235,7 +239,6 @@ def _postgres_block() -> dict[str, Any]:
         "environment": env,
         "volumes": ["postgres-data:/var/lib/postgresql/data",
                     "./docker/postgres-init.sh:/docker-entrypoint-initdb.d/10-lab-databases.sh:ro"],
-        "ports": [f"127.0.0.1:{_host_port('postgres')}:{POSTGRES_PORT}"],
         # Over TCP: the image's init phase serves on the socket only, so this passes after the init script.
         "healthcheck": {"test": ["CMD", "pg_isready", "-h", "127.0.0.1", "-p", str(POSTGRES_PORT), "-U", "postgres"],
                         "interval": "2s", "timeout": "5s", "retries": 30, "start_period": "60s"},
@@ -439,7 +442,7 @@ def to_yaml(document: Mapping[str, Any], header: str) -> str:
 
 _COMPOSE_HEADER = f"""{_GENERATED_BY}
 tests/unit/test_compose_parity.py fails when this file and the definition disagree.
-Every secret is a reference to .env; every port is published on 127.0.0.1 only.
+Every secret is a reference to .env; the UIs are published on 127.0.0.1 only, the database not at all.
 
   docker compose up -d --build --wait        both orchestrators, every pipeline deployed
   docker compose run --rm lab run etl_basic  run a pair on both and compare the outputs
@@ -452,6 +455,16 @@ Scale-out: Airflow's CeleryExecutor with Redis and N Celery workers, N Prefect w
       --scale airflow-worker=3 --scale prefect-worker=3"""
 
 
+_POSTGRES_PORT_HEADER = f"""{_GENERATED_BY}
+Opt-in: publish PostgreSQL on 127.0.0.1 (default 5432; move it with LAB_POSTGRES_HOST_PORT).
+  docker compose -f docker-compose.yml -f docker/postgres-port.yml up -d --wait"""
+
+
+def postgres_port_document() -> dict[str, Any]:
+    """An override that publishes the database on loopback, for psql or a local client."""
+    return {"services": {"postgres": {"ports": [f"127.0.0.1:{_host_port('postgres')}:{POSTGRES_PORT}"]}}}
+
+
 def render_compose() -> str:
     """docker-compose.yml as `./lab compose` writes it."""
     return to_yaml(compose_document(), _COMPOSE_HEADER)
@@ -462,6 +475,7 @@ def generated_files(root: Path = REPO_ROOT) -> dict[str, str]:
     return {
         "docker-compose.yml": render_compose(),
         "docker/scale-out.yml": to_yaml(scale_out_document(), _SCALE_HEADER),
+        "docker/postgres-port.yml": to_yaml(postgres_port_document(), _POSTGRES_PORT_HEADER),
         "docker/postgres-init.sh": postgres_init_script(),
         "docker/lab.Dockerfile": lab_dockerfile(root),
         "docker/prefect.Dockerfile": prefect_dockerfile(root),

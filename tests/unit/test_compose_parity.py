@@ -119,3 +119,17 @@ def test_the_harness_in_the_lab_container_reaches_the_services_by_name(monkeypat
     native = LabSettings.from_environment()
     assert (native.airflow_url, native.prefect_url, native.postgres_host) == (
         "http://127.0.0.1:8080", "http://127.0.0.1:4200/api", "127.0.0.1")
+
+
+def test_no_database_port_is_published_by_default() -> None:
+    """A local PostgreSQL (or the native stack) must not make a bare `docker compose up` fail."""
+    document = compose.compose_document()
+    assert "ports" not in document["services"]["postgres"]
+    assert compose.postgres_port_document()["services"]["postgres"]["ports"] == [
+        "127.0.0.1:${LAB_POSTGRES_HOST_PORT:-5432}:5432"]
+
+
+def test_shell_scripts_are_checked_out_with_lf_endings() -> None:
+    attributes = (compose.REPO_ROOT / ".gitattributes").read_text()
+    for pattern in ("*.sh", "lab", ".ci/run"):
+        assert any(line.split()[:1] == [pattern] and "eol=lf" in line for line in attributes.splitlines())
