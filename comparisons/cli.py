@@ -260,9 +260,10 @@ def cmd_drift(settings: LabSettings, args: argparse.Namespace) -> int:
 def cmd_test(settings: LabSettings, args: argparse.Namespace) -> int:
     import subprocess
 
-    from comparisons.stack import environments
+    from comparisons.stack import environments, system_packages
 
     environments.sync(settings, ("airflow", "prefect"))
+    system_packages.ensure_for_tests(settings.logs / "apt.log")
     argv = [sys.executable, "-m", "pytest", *args.pytest_args]
     return subprocess.run(argv, cwd=settings.root, check=False).returncode
 

@@ -14,11 +14,19 @@ from collections.abc import Iterator
 import pytest
 
 from comparisons.settings import LabSettings
-from comparisons.stack import native, postgres
+from comparisons.stack import native, postgres, system_packages
 from comparisons.stack.secrets import ensure_env_file
 from comparisons.stack.services import AIRFLOW_PORT, DATABASES, POSTGRES_PORT, PREFECT_PORT, SERVICES
 
 TEST_DATABASE = "warehouse_test"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A layer whose Debian package is missing is skipped with the reason, never an ERROR."""
+    for item in items:
+        reason = system_packages.skip_reason(mark.name for mark in item.iter_markers())
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(scope="session")

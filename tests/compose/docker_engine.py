@@ -1,6 +1,7 @@
 """A private Docker engine for the compose test: dockerd, Compose v2 and the stand-in images.
 
-Everything lives under one folder (`LAB_DOCKER_DIR`, default `.lab/docker/`): the engine's data and
+Everything lives under one folder (`LAB_DOCKER_DIR`; default `/var/cache/airflow-prefect-lab/docker` as
+root, else `.lab/docker/`): the engine's data and
 runtime state, its socket and log, the CLI plugin folder, the debootstrapped base. The engine is
 started for the test session and stopped by its pid; images stay in its data folder, so a warm run
 reuses the base image and the stand-ins. Each stand-in's tag is a hash of its Dockerfile, the lock
@@ -42,9 +43,16 @@ class EngineUnavailable(Exception):
     """No Docker engine can be started here; the message says why (the test is skipped with it)."""
 
 
+#: As root the engine's data (base image, stand-ins) is kept per machine, as Docker keeps
+#: /var/lib/docker: a new clone's compose test then starts warm.
+MACHINE_CACHE = Path("/var/cache/airflow-prefect-lab/docker")
+
+
 def docker_dir(state: Path) -> Path:
     value = os.environ.get("LAB_DOCKER_DIR")
-    return Path(value).resolve() if value else state / "docker"
+    if value:
+        return Path(value).resolve()
+    return MACHINE_CACHE if os.geteuid() == 0 else state / "docker"
 
 
 def uv_version() -> str:
