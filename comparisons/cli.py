@@ -158,12 +158,18 @@ def cmd_run(settings: LabSettings, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def cmd_report(settings: LabSettings, args: argparse.Namespace) -> int:
-    from comparisons.report.build import build_report
+def cmd_collect(settings: LabSettings, args: argparse.Namespace) -> int:
+    """Its own step, so that `report` stays a pure function of the stored files."""
     from comparisons.runner import collect_ui_runs
 
-    if not args.no_ui:
-        collect_ui_runs(settings)
+    found = collect_ui_runs(settings)
+    print(f"{len(found)} new pair(s) of UI-started runs stored in {settings.results}/; `./lab report` shows them.")
+    return 0 if all(c.status == "equal" for c in found) else 1
+
+
+def cmd_report(settings: LabSettings, args: argparse.Namespace) -> int:
+    from comparisons.report.build import build_report
+
     html, markdown = build_report(settings)
     print(f"Report: {html}\n        {markdown}")
     return 0
@@ -182,7 +188,7 @@ def cmd_screenshots(settings: LabSettings, args: argparse.Namespace) -> int:
     tour = take_tour(secrets["LAB_ADMIN_USERNAME"], secrets["LAB_ADMIN_PASSWORD"], TOUR_PAIR, folder)
     for run in (tour.airflow_run, tour.prefect_run):
         print(f"{run.orchestrator}: {TOUR_PAIR} {run.run_id} {run.state} in the UI  {run.url}")
-    print(f"Screenshots: {folder}/ (`./lab report` embeds them and pairs these two runs)")
+    print(f"Screenshots: {folder}/ (`./lab collect` pairs these two runs; `./lab report` embeds the pictures)")
     return 0 if tour.airflow_run.succeeded and tour.prefect_run.succeeded else 1
 
 
@@ -190,7 +196,7 @@ def cmd_all(settings: LabSettings, args: argparse.Namespace) -> int:
     """The main job: environments, stack, every pair on both sides, report."""
     from comparisons.pairs import resolve
     from comparisons.report.build import build_report
-    from comparisons.runner import run_pairs
+    from comparisons.runner import collect_ui_runs, run_pairs
     from comparisons.stack import environments, native, postgres
 
     postgres.require_binaries()
@@ -198,6 +204,7 @@ def cmd_all(settings: LabSettings, args: argparse.Namespace) -> int:
     environments.sync(settings, ("airflow", "prefect"))
     native.up(settings, profile=args.profile)
     comparisons = run_pairs(settings, resolve(settings, []), {}, repeat=args.repeat, timeout=args.timeout)
+    collect_ui_runs(settings)
     html, markdown = build_report(settings)
     print(f"\nReport: {html}\n        {markdown}")
     print("The stack is still up: open the UIs (`./lab status`), or stop it with `./lab down`.")
@@ -298,8 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pipeline parameter, JSON value (repeatable)")
     p.add_argument("--repeat", type=_positive, default=1, help="runs per pair and side")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for one run")
-    p = add("report", cmd_report, "write the HTML and Markdown report from the stored results")
-    p.add_argument("--no-ui", action="store_true", help="do not look for runs started from the UIs")
+    add("collect", cmd_collect, "pair the newest runs started from each UI and store them as a comparison")
+    add("report", cmd_report, "write the HTML and Markdown report from the stored files alone (no server)")
     p = add("bench", cmd_bench, "benchmark sweep: every pair repeated, chains, fan-outs, bursts, payloads, "
             "setup cost; resumable")
     p.add_argument("--quick", action="store_true", help="the small sweep CI runs (default: the full sweep)")

@@ -67,3 +67,25 @@ def test_an_unknown_pair_lists_the_known_ones(tmp_path: Path) -> None:
 def test_a_param_without_a_value_shows_the_expected_form(tmp_path: Path) -> None:
     result = lab("run", "etl_basic", "--param", "n_rows", scratch=tmp_path)
     assert_one_clear_error(result, 2, "--param expects KEY=VALUE, got 'n_rows'", "--param n_rows=200")
+
+
+def test_report_is_built_from_stored_files_alone_and_opens_no_connection(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`./lab report` with both servers "up" on the default URLs still never connects: `collect` does."""
+    import socket
+
+    from comparisons import cli
+
+    for variable, folder in (("LAB_STATE_DIR", "state"), ("LAB_RESULTS_DIR", "results"),
+                             ("LAB_REPORTS_DIR", "reports"), ("LAB_ENV_FILE", ".env")):
+        monkeypatch.setenv(variable, str(tmp_path / folder))
+    attempts: list[object] = []
+
+    def refuse(self: socket.socket, address: object) -> None:
+        attempts.append(address)
+        raise AssertionError(f"report opened a connection to {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    assert cli.main(["report"]) == 0
+    assert attempts == []
+    assert (tmp_path / "reports" / "report.html").exists()
