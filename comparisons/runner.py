@@ -22,6 +22,7 @@ from comparisons.pairs import Pair, resolve
 from comparisons.records import RunRecord
 from comparisons.results import Comparison, git_commit, host_info, load_all, write
 from comparisons.settings import LabSettings
+from comparisons.stack import native
 from comparisons.stack.native import current_profile, native_placement
 from comparisons.stack.secrets import read_env_file
 from comparisons.stack.services import warehouse_dsn
@@ -29,7 +30,7 @@ from comparisons.stack.services import warehouse_dsn
 if TYPE_CHECKING:
     from shared_logic.expected import Expectation
 
-__all__ = ["clients", "collect_ui_runs", "compare", "drop_outputs", "read_output", "run_pairs", "validate_parameters"]
+__all__ = ["alternate", "clients", "collect_ui_runs", "compare", "drop_outputs", "read_output", "run_pairs", "validate_parameters"]
 
 Progress = Callable[[str], None]
 JSON_TYPES: Mapping[str, tuple[type, ...]] = {
@@ -211,17 +212,28 @@ def _describe(comparison: Comparison) -> str:
 def run_comparison(settings: LabSettings, sides: list[OrchestratorClient], pair: str,
                    parameters: Mapping[str, Any], *, timeout: float = 300.0,
                    labels: Mapping[str, Any] | None = None) -> Comparison:
-    """Run one pair on each side in turn (never both at once), judge the outputs, store the record."""
-    runs, errors = {}, {}
+    """Run one pair on each side in turn, in the order of `sides`, judge the outputs, store the record.
+
+    While one side runs, the other's processes are paused (`native.measuring_only`), so neither
+    takes CPU from the other; the record's labels say the order and how many processes were paused.
+    """
+    runs, errors, paused = {}, {}, {}
     drop_outputs(settings, pair)
     for client in sides:
-        runs[client.name], error = _run_one(client, pair, parameters, timeout)
+        with native.measuring_only(settings, client.name) as paused[client.name]:
+            runs[client.name], error = _run_one(client, pair, parameters, timeout)
         if error:
             errors[client.name] = error
     comparison = compare(settings, pair, runs, parameters, errors, started_from="harness")
-    comparison = dataclasses.replace(comparison, labels=dict(labels or {}))
+    comparison = dataclasses.replace(comparison, labels={
+        **(labels or {}), "order": [c.name for c in sides], "other_side_paused_processes": paused})
     write(settings.results, comparison)
     return comparison
+
+
+def alternate(sides: list[OrchestratorClient], repetition: int) -> list[OrchestratorClient]:
+    """Which side goes first alternates per repetition, so neither always runs on a warmer machine."""
+    return list(sides) if repetition % 2 == 1 else list(reversed(sides))
 
 
 def prepare_parameters(sides: list[OrchestratorClient], pair: str, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -238,8 +250,9 @@ def run_pairs(settings: LabSettings, pairs: list[Pair], given: Mapping[str, Any]
     for pair in pairs:
         parameters = prepare_parameters(sides, pair.name, given)
         for attempt in range(1, repeat + 1):
-            progress(f"{pair.name} [{attempt}/{repeat}] running on airflow, then prefect …")
-            comparison = run_comparison(settings, sides, pair.name, parameters, timeout=timeout)
+            ordered = alternate(sides, attempt)
+            progress(f"{pair.name} [{attempt}/{repeat}] running on {ordered[0].name}, then {ordered[1].name} …")
+            comparison = run_comparison(settings, ordered, pair.name, parameters, timeout=timeout)
             progress(f"  {_describe(comparison)}  → results/{comparison.created_at[:10]}/")
             for name, error in comparison.errors.items():
                 progress(f"  {name}: {error}")

@@ -15,6 +15,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from comparisons.errors import LabError
 from comparisons.pairs import discover
 from comparisons.records import RunRecord
 from comparisons.results import host_info, load_all
-from comparisons.runner import clients, credentials, prepare_parameters, run_comparison
+from comparisons.runner import alternate, clients, credentials, prepare_parameters, run_comparison
 from comparisons.settings import LabSettings
 from comparisons.stack import environments, native
 from comparisons.stack.services import Profile, warehouse_dsn
@@ -61,13 +62,24 @@ def _versions(sides: list[OrchestratorClient]) -> dict[str, str]:
 
 def _burst(client: OrchestratorClient, pair: str, parameters: dict[str, Any], k: int,
            timeout: float) -> dict[str, Any]:
-    """K runs triggered at once on one side: every one accounted for, and the time to drain."""
+    """K runs triggered at once on one side: every one accounted for, and the time to drain.
+
+    The K triggers are in flight together (one thread each; an Airflow trigger is three requests),
+    and the spread from the first trigger sent to the last one answered is recorded beside the runs.
+    """
     started = time.monotonic()
-    run_ids = [client.trigger(pair, parameters) for _ in range(k)]
+
+    def trigger(_: int) -> tuple[str, float]:
+        return client.trigger(pair, parameters), time.monotonic() - started
+
+    with ThreadPoolExecutor(max_workers=k) as pool:
+        answered = list(pool.map(trigger, range(k)))
+    run_ids = [run_id for run_id, _ in answered]
     records: list[RunRecord] = [client.wait(pair, run_id, timeout=timeout) for run_id in run_ids]
     return {
         "triggered": k, "distinct_run_ids": len(set(run_ids)),
         "succeeded": sum(r.state == "success" for r in records),
+        "trigger_spread_s": max(seconds for _, seconds in answered),
         "harness_seconds": time.monotonic() - started,
         "runs": [r.to_json() for r in records],
     }
@@ -123,12 +135,16 @@ def _measure(settings: LabSettings, sides: list[OrchestratorClient], step: Step,
             parameters = prepare_parameters(sides, step.pair, step.parameters)
             labels = {"bench_session": session, "key": step.key, "workload": step.workload,
                       "size": step.size, "warmup": step.warmup, "repetition": step.repetition}
-            comparison = run_comparison(settings, sides, step.pair, parameters, timeout=timeout,
-                                        labels=labels)
+            comparison = run_comparison(settings, alternate(sides, step.repetition), step.pair, parameters,
+                                        timeout=timeout, labels=labels)
             outcome = comparison.status
         else:
             parameters = prepare_parameters(sides, step.pair, step.parameters)
-            values = {c.name: _burst(c, step.pair, parameters, step.size, timeout) for c in sides}
+            values = {}
+            for c in alternate(sides, step.repetition):
+                with native.measuring_only(settings, c.name):
+                    values[c.name] = _burst(c, step.pair, parameters, step.size, timeout)
+            values["order"] = list(values)
             values["size"] = step.size
             outcome = ", ".join(f"{n} {v['succeeded']}/{v['triggered']}" for n, v in values.items()
                                 if isinstance(v, dict))

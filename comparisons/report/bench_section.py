@@ -166,13 +166,15 @@ def burst_rows(view: BenchView) -> list[list[str]]:
             created = [r.created for r in runs if r.created]
             ends = [r.end for r in runs if r.end]
             drain = (max(ends) - min(created)).total_seconds() if created and ends else float("nan")
+            spread = data.get("trigger_spread_s")  # older records sent the K triggers one after another
             rows.append([str(record.values["size"]), side, f"{data['succeeded']}/{data['triggered']}",
-                         str(data["distinct_run_ids"]), f"{drain:.1f} s", _fmt(_run_latencies(data["runs"]))])
+                         str(data["distinct_run_ids"]), "sequential" if spread is None else f"{spread:.2f} s",
+                         f"{drain:.1f} s", _fmt(_run_latencies(data["runs"]))])
     return rows
 
 
-BURST_HEADER = ["K runs at once", "side", "succeeded", "distinct run ids", "drain (first trigger → last end)",
-                "per-run trigger → done"]
+BURST_HEADER = ["K runs at once", "side", "succeeded", "distinct run ids", "triggers sent → last answered",
+                "drain (first trigger → last end)", "per-run trigger → done"]
 
 
 def local_rows(view: BenchView) -> list[list[str]]:

@@ -15,7 +15,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -317,6 +317,47 @@ def kill_service(settings: LabSettings, name: str) -> int:
     return pid
 
 
+@contextlib.contextmanager
+def measuring_only(settings: LabSettings, side: str) -> Iterator[int]:
+    """While one orchestrator is measured, the other's processes are paused (SIGSTOP), then resumed.
+
+    A paused process takes no CPU and answers nothing; its memory stays, so the UIs and the other
+    side's state are back the moment it resumes (a restart would cost 15-30 s per side and step).
+    PostgreSQL, which both use, keeps running. Yields how many processes were paused: none where
+    the services are not this checkout's processes (the compose stack, or a stack that is down).
+    """
+    roots = {pid: svc.name for svc in SERVICES if svc.side != side and not svc.oneshot
+             and (pid := running_pid(settings, svc.name)) is not None}
+    paused = set(tree_members(roots)) | {pid for pid, name in lab_processes(settings).items()
+                                        if any(s.name == name and s.side != side for s in SERVICES)}
+    for pid in paused:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGSTOP)
+    deadline = time.monotonic() + 2  # the signal is delivered asynchronously: measure once it has landed
+    while time.monotonic() < deadline and not all(_process_state(pid) in ("T", None) for pid in paused):
+        time.sleep(0.01)
+    try:
+        yield len(paused)
+    finally:
+        for pid in paused:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+
+def _process_state(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def _resume_all(settings: LabSettings) -> None:
+    """SIGCONT every process of this checkout's services: a paused process ignores SIGTERM until resumed."""
+    for pid in lab_processes(settings):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGCONT)
+
+
 def stop_service(settings: LabSettings, name: str) -> bool:
     """Stop one service gracefully (SIGTERM, then SIGKILL after 20 s), as `down` does for all."""
     return _stop_process(settings, name)
@@ -371,6 +412,7 @@ def _stop_processes(settings: LabSettings, names: list[str], timeout: float = 20
 
 def down(settings: LabSettings, *, progress: Progress = print) -> list[str]:
     """Stop every process the lab started, and nothing else; returns what was stopped."""
+    _resume_all(settings)  # a harness killed mid-measurement may have left one side paused
     stopped = _stop_processes(settings, [svc.name for svc in reversed(SERVICES) if not svc.oneshot])
     for name in stopped:
         progress(f"  stopped {name}")

@@ -45,3 +45,28 @@ def test_the_tree_holds_children_in_their_own_session(escaped: subprocess.Popen[
     assert members[os.getpid()] == "harness"
     assert members[escaped.pid] == "harness", "a child with its own session is still a descendant"
     assert tree_members({escaped.pid: "worker"}) == {escaped.pid: "worker"}
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def test_the_side_not_measured_is_paused_and_resumed_after(tmp_path: Path,
+                                                         escaped: subprocess.Popen[bytes]) -> None:
+    """Measuring Airflow pauses Prefect's processes (state T, no CPU); they run again afterwards."""
+    from comparisons.stack.native import measuring_only
+
+    lab = LabSettings(root=tmp_path)
+    with measuring_only(lab, "prefect") as paused:
+        assert paused == 0 and _state(escaped.pid) != "T", "the side under test is never paused"
+    with measuring_only(lab, "airflow") as paused:
+        assert paused == 1
+        assert _state(escaped.pid) == "T"
+    assert _state(escaped.pid) != "T"
+
+
+def test_which_side_goes_first_alternates_per_repetition() -> None:
+    from comparisons.runner import alternate
+
+    sides = ["airflow", "prefect"]
+    assert [alternate(sides, r)[0] for r in (1, 2, 3, 4)] == ["airflow", "prefect", "airflow", "prefect"]  # type: ignore[arg-type]
