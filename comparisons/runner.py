@@ -30,7 +30,8 @@ from comparisons.stack.services import warehouse_dsn
 if TYPE_CHECKING:
     from shared_logic.expected import Expectation
 
-__all__ = ["alternate", "clients", "collect_ui_runs", "compare", "drop_outputs", "read_output", "run_pairs", "validate_parameters"]
+__all__ = ["alternate", "clients", "collect_ui_runs", "compare", "drop_outputs", "read_output", "run_pairs",
+           "validate_parameters"]
 
 Progress = Callable[[str], None]
 JSON_TYPES: Mapping[str, tuple[type, ...]] = {
