@@ -47,13 +47,10 @@ def test_the_tree_holds_children_in_their_own_session(escaped: subprocess.Popen[
     assert tree_members({escaped.pid: "worker"}) == {escaped.pid: "worker"}
 
 
-def _state(pid: int) -> str:
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-
-
 def test_the_side_not_measured_is_paused_and_resumed_after(tmp_path: Path,
                                                          escaped: subprocess.Popen[bytes]) -> None:
     """Measuring Airflow pauses Prefect's processes (state T, no CPU); they run again afterwards."""
+    from comparisons.stack.native import _process_state as _state
     from comparisons.stack.native import measuring_only
 
     lab = LabSettings(root=tmp_path)
