@@ -9,8 +9,10 @@ only thing the two modes do not share.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "TUNED_SETTINGS",
     "WORK_POOL",
     "airflow_pipeline_settings",
+    "locked_version",
     "Health",
     "Placement",
     "Service",
@@ -32,8 +35,19 @@ __all__ = [
     "service_environment",
 ]
 
-AIRFLOW_VERSION = "3.3.2"
-PREFECT_VERSION = "3.8.8"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def locked_version(lock: str, package: str, root: Path = REPO_ROOT) -> str:
+    """A package's version as `requirements/<lock>` pins it: the locks are the one place for versions."""
+    found = re.search(rf"^{re.escape(package)}==(\S+)$", (root / "requirements" / lock).read_text(), re.MULTILINE)
+    if found is None:
+        raise RuntimeError(f"requirements/{lock} does not pin {package}; run `./lab setup --lock`.")
+    return found.group(1)
+
+
+AIRFLOW_VERSION = locked_version("airflow.lock.txt", "apache-airflow")
+PREFECT_VERSION = locked_version("prefect.lock.txt", "prefect")
 POSTGRES_MAJOR = 15
 
 POSTGRES_PORT = 5432

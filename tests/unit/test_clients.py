@@ -79,9 +79,9 @@ def test_prefect_busy_answers_are_retried(monkeypatch: pytest.MonkeyPatch) -> No
 
     def busy_then_ok(request: httpx.Request) -> httpx.Response:
         calls.append(request.url.path)
-        return httpx.Response(503) if len(calls) < 3 else httpx.Response(200, json="3.8.8")
+        return httpx.Response(503) if len(calls) < 3 else httpx.Response(200, json="3.9.1")
 
-    assert PrefectClient("http://pf/api", transport=httpx.MockTransport(busy_then_ok)).version() == "3.8.8"
+    assert PrefectClient("http://pf/api", transport=httpx.MockTransport(busy_then_ok)).version() == "3.9.1"
     assert len(calls) == 3
 
 
@@ -94,7 +94,7 @@ def test_prefect_unknown_deployment_says_how_to_register_it() -> None:
 def test_prefect_describe_names_tasks_and_marks_ui_runs() -> None:
     def router(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/api/admin/version":
-            return httpx.Response(200, json="3.8.8")
+            return httpx.Response(200, json="3.9.1")
         if request.url.path == "/api/flow_runs/r1":
             return httpx.Response(200, json={
                 "id": "r1", "state_type": "CRASHED", "created": "2026-01-01T00:00:00+00:00",
