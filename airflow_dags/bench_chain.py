@@ -1,21 +1,17 @@
 """Benchmark on Airflow 3: N light tasks one after another (Windmill's shape).
 
-Twin of prefect_flows/bench_chain.py. A DAG's shape is fixed when its file is parsed, so the
-runtime `length` becomes one mapped `step` per link, run one at a time
-(`max_active_tis_per_dagrun=1`): each link is its own task instance, as in a static chain.
+Twin of prefect_flows/bench_chain.py. A DAG's shape is fixed when its file is parsed, so each
+length is a DAG of its own, built in a loop: `bench_chain` (10 tasks), `bench_chain_1`,
+`bench_chain_40`. Each link is a distinct task, `step_0 >> step_1 >> … >> load`; `length` is
+shown as a parameter that can only take the DAG's own value.
 """
 
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Param, chain, dag, task
 
-from shared_logic.bench import chain_links, light_step, load_chain
+from shared_logic.bench import CHAIN_LENGTHS, chain_dag_id, chain_links, light_step, load_chain
 
 
 @task
-def links(length: int) -> list[int]:
-    return chain_links(length)
-
-
-@task(max_active_tis_per_dagrun=1)
 def step(link: int) -> int:
     return light_step(link)
 
@@ -25,14 +21,19 @@ def load(values: list[int]) -> int:
     return load_chain(list(values), orchestrator="airflow")
 
 
-@dag(
-    schedule=None,
-    catchup=False,
-    tags=["lab", "bench", "bench_chain"],
-    params={"length": Param(10, type="integer", minimum=1, maximum=1000)},
-)
-def bench_chain(length: int = 10):
-    load(step.expand(link=links(length)))
+def bench_chain(length: int = 10) -> None:
+    """Register the DAG of one chain length (Airflow registers every DAG a file creates)."""
+
+    @dag(dag_id=chain_dag_id(length), schedule=None, catchup=False, tags=["lab", "bench", "bench_chain"],
+         params={"length": Param(length, type="integer", enum=[length],
+                                 description=f"fixed when the file is parsed; other lengths: {CHAIN_LENGTHS}")})
+    def links() -> None:
+        steps = [step.override(task_id=f"step_{link}")(link) for link in chain_links(length)]
+        chain(*steps)
+        load(steps)
+
+    links()
 
 
-bench_chain()
+for length in CHAIN_LENGTHS:
+    bench_chain(length)

@@ -6,13 +6,16 @@ Dropping those two files in is all it takes; nothing here lists pairs by hand.
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from comparisons.errors import UnknownPairError
 from comparisons.settings import LabSettings
+from shared_logic.bench import DEFAULT_CHAIN_LENGTH, chain_dag_id
 
-__all__ = ["Pair", "discover", "resolve"]
+__all__ = ["Pair", "airflow_dag_id", "discover", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -54,3 +57,11 @@ def resolve(settings: LabSettings, names: list[str]) -> list[Pair]:
             f"unknown pair {', '.join(map(repr, missing))}. Known pairs: {', '.join(known) or '(none)'}.\n"
             f"A pair is airflow_dags/<name>.py plus prefect_flows/<name>.py.")
     return [known[n] for n in names]
+
+
+def airflow_dag_id(pair: str, parameters: Mapping[str, Any]) -> str:
+    """The Airflow DAG that runs `pair` with `parameters`: the pair's name, except where a parameter
+    shapes the graph, which Airflow fixes at parse time (`bench_chain`: one DAG per length)."""
+    if pair == "bench_chain":
+        return chain_dag_id(int(parameters.get("length", DEFAULT_CHAIN_LENGTH)))
+    return pair

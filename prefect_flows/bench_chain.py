@@ -1,7 +1,8 @@
 """Benchmark on Prefect 3: N light tasks one after another (Windmill's shape).
 
-Twin of airflow_dags/bench_chain.py. Prefect builds the graph while the flow runs, so the chain is a
-plain loop: each `step` call returns before the next starts.
+Twin of airflow_dags/bench_chain.py. Prefect builds the graph while the flow runs, so any length
+is one deployment and the chain is a plain loop: each `step` call returns before the next starts,
+and each task run is named `step_0 … step_<N-1>`, as Airflow's task ids are.
 """
 
 from prefect import flow, task
@@ -9,12 +10,7 @@ from prefect import flow, task
 from shared_logic.bench import chain_links, light_step, load_chain
 
 
-@task
-def links(length: int) -> list[int]:
-    return chain_links(length)
-
-
-@task
+@task(task_run_name="step_{link}")
 def step(link: int) -> int:
     return light_step(link)
 
@@ -26,4 +22,4 @@ def load(values: list[int]) -> int:
 
 @flow(name="bench_chain")
 def bench_chain(length: int = 10) -> int:
-    return load([step(link) for link in links(length)])
+    return load([step(link) for link in chain_links(length)])

@@ -8,10 +8,22 @@ from __future__ import annotations
 
 from shared_logic.warehouse import Column, Fingerprint, check_orchestrator, fingerprint_rows, load_rows, warehouse_dsn
 
-__all__ = ["CHAIN_COLUMNS", "chain_links", "chain_rows", "expected_bench_chain", "light_step", "load_chain"]
+__all__ = ["CHAIN_COLUMNS", "CHAIN_LENGTHS", "DEFAULT_CHAIN_LENGTH", "chain_dag_id", "chain_links", "chain_rows",
+           "expected_bench_chain", "light_step", "load_chain"]
 
 CHAIN_COLUMNS: tuple[Column, ...] = (("link", "integer PRIMARY KEY"), ("value", "bigint NOT NULL"))
 _MODULUS = 1_000_000_007
+DEFAULT_CHAIN_LENGTH = 10
+#: The lengths the benchmark sweeps. Airflow fixes a DAG's shape at parse time, so each is a DAG.
+CHAIN_LENGTHS: tuple[int, ...] = (1, DEFAULT_CHAIN_LENGTH, 40)
+
+
+def chain_dag_id(length: int) -> str:
+    """Airflow's DAG of a chain length: `bench_chain` for the default, `bench_chain_<N>` otherwise."""
+    if length not in CHAIN_LENGTHS:
+        raise ValueError(f"Airflow has a bench_chain DAG for the lengths {CHAIN_LENGTHS}, not {length}: its shape "
+                         f"is fixed when the file is parsed. Add {length} to CHAIN_LENGTHS in shared_logic/bench.py.")
+    return "bench_chain" if length == DEFAULT_CHAIN_LENGTH else f"bench_chain_{length}"
 
 
 def chain_links(length: int) -> list[int]:

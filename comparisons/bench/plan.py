@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from shared_logic.bench import CHAIN_LENGTHS
+
 __all__ = ["PROFILES", "Step", "SweepProfile", "plan"]
 
 Kind = Literal["pair", "concurrent", "local"]
@@ -56,7 +58,7 @@ PROFILES: dict[str, SweepProfile] = {
                                            "concurrent": (5,)}),
     "full": SweepProfile(
         repeat=2,
-        sizes={"chain": (1, 10, 40), "fanout": (1, 10, 100, 1000), "payload_kb": (1, 100, 1024, 10240),
+        sizes={"chain": CHAIN_LENGTHS, "fanout": (1, 10, 100, 1000), "payload_kb": (1, 100, 1024, 10240),
                "concurrent": (1, 10, 50)},
         # On a 2-core machine Airflow runs a 1000-way map as 1000 task processes (6.5 min) and 50 runs
         # at once take over 4 minutes to drain: those, and the burst of 10, run once (a burst of K

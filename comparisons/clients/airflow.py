@@ -13,6 +13,7 @@ import httpx
 
 from comparisons.clients.base import POLL_INTERVAL_S, poll_until_terminal, request_with_retries
 from comparisons.errors import AuthError, LabError, UnknownPairError
+from comparisons.pairs import airflow_dag_id
 from comparisons.records import RunRecord, TaskRecord, parse_time
 
 __all__ = ["AirflowClient"]
@@ -32,6 +33,8 @@ class AirflowClient:
         self._token: str | None = None
         self.poll_interval = poll_interval
         self._version: str | None = None
+        self._dag_of_run: dict[str, str] = {}
+        """run id -> DAG id, where a pair's parameters picked another DAG than the pair's name."""
 
     def _authenticate(self) -> None:
         response = request_with_retries(
@@ -62,7 +65,7 @@ class AirflowClient:
         response = self._call(method, path, **kwargs)
         if response.status_code == 404:
             raise UnknownPairError(
-                f"Airflow has no DAG {pair!r} yet. Is airflow_dags/{pair}.py there and free of import "
+                f"Airflow has no DAG {pair!r} yet. Is its file in airflow_dags/ there and free of import "
                 f"errors? See Airflow's UI (Dags > import errors) or .lab/logs/airflow-dag-processor.log.")
         if response.status_code >= 400:
             raise LabError(f"Airflow answered {response.status_code} to {method} {path}: {response.text[:500]}")
@@ -93,30 +96,41 @@ class AirflowClient:
         details = self._json("GET", f"/api/v2/dags/{pair}/details", pair)
         return {name: spec.get("schema", {}) for name, spec in (details.get("params") or {}).items()}
 
+    def _dag(self, pair: str, run_id: str) -> str:
+        return self._dag_of_run.get(run_id, pair)
+
     def trigger(self, pair: str, parameters: Mapping[str, Any]) -> str:
-        self.wait_for_dag(pair)
-        self._json("PATCH", f"/api/v2/dags/{pair}", pair, json={"is_paused": False})
+        try:
+            dag_id = airflow_dag_id(pair, parameters)
+        except ValueError as exc:
+            raise LabError(str(exc)) from exc
+        self.wait_for_dag(dag_id)
+        self._json("PATCH", f"/api/v2/dags/{dag_id}", dag_id, json={"is_paused": False})
         run_id = f"{HARNESS_PREFIX}{uuid.uuid4().hex[:12]}"
         body = {"dag_run_id": run_id, "logical_date": None, "conf": dict(parameters)}
-        return str(self._json("POST", f"/api/v2/dags/{pair}/dagRuns", pair, json=body)["dag_run_id"])
+        created = str(self._json("POST", f"/api/v2/dags/{dag_id}/dagRuns", dag_id, json=body)["dag_run_id"])
+        if dag_id != pair:
+            self._dag_of_run[created] = dag_id
+        return created
 
-    def _task_instances(self, pair: str, run_id: str) -> list[dict[str, Any]]:
+    def _task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         """Every task instance of a run: the API pages at 100, a fan-out has more."""
         found: list[dict[str, Any]] = []
         while True:
-            page = self._json("GET", f"/api/v2/dags/{pair}/dagRuns/{run_id}/taskInstances", pair,
+            page = self._json("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances", dag_id,
                               params={"limit": 100, "offset": len(found)})
             found += page["task_instances"]
             if not page["task_instances"] or len(found) >= int(page.get("total_entries", 0)):
                 return found
 
     def describe(self, pair: str, run_id: str) -> RunRecord:
-        run = self._json("GET", f"/api/v2/dags/{pair}/dagRuns/{run_id}", pair)
+        dag_id = self._dag(pair, run_id)
+        run = self._json("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", dag_id)
         tasks = tuple(sorted(
             (TaskRecord(name=ti["task_id"], state=str(ti["state"]), start=parse_time(ti["start_date"]),
                         end=parse_time(ti["end_date"]), tries=int(ti.get("try_number") or 1),
                         map_index=int(ti.get("map_index", -1)))
-             for ti in self._task_instances(pair, run_id)),
+             for ti in self._task_instances(dag_id, run_id)),
             key=lambda t: (t.start is None, t.start or 0, t.name, t.map_index)))
         raw = str(run["state"])
         return RunRecord(
@@ -126,14 +140,16 @@ class AirflowClient:
             start=parse_time(run.get("start_date")), end=parse_time(run.get("end_date")),
             tasks=tasks, parameters=dict(run.get("conf") or {}),
             started_from="harness" if run_id.startswith(HARNESS_PREFIX) else "ui",
-            url=f"{self._http.base_url}/dags/{pair}/runs/{run_id}")
+            url=f"{self._http.base_url}/dags/{dag_id}/runs/{run_id}")
 
     def wait(self, pair: str, run_id: str, *, timeout: float) -> RunRecord:
+        dag_id = self._dag(pair, run_id)
+
         def state() -> str:
-            return str(self._json("GET", f"/api/v2/dags/{pair}/dagRuns/{run_id}", pair)["state"])
+            return str(self._json("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", dag_id)["state"])
 
         def still_running(raw: str) -> LabError:
-            return LabError(f"Airflow run {pair}/{run_id} was still {raw} after {timeout:.0f} s. "
+            return LabError(f"Airflow run {dag_id}/{run_id} was still {raw} after {timeout:.0f} s. "
                             f"Is the scheduler up (`./lab status`)? See .lab/logs/airflow-scheduler.log.")
 
         _, cost = poll_until_terminal(state, TERMINAL, interval=self.poll_interval, timeout=timeout,
@@ -142,7 +158,8 @@ class AirflowClient:
 
     def cancel(self, pair: str, run_id: str) -> None:
         """Mark a run that will never finish by itself failed, so it holds no slot and no scheduler loop."""
-        self._json("PATCH", f"/api/v2/dags/{pair}/dagRuns/{run_id}", pair, json={"state": "failed"})
+        dag_id = self._dag(pair, run_id)
+        self._json("PATCH", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", dag_id, json={"state": "failed"})
 
     def count_runs_since(self, pair: str, since: datetime) -> int:
         """How many runs of the pair the server has recorded since `since` (UTC), whoever started them."""
@@ -163,8 +180,9 @@ class AirflowClient:
         if not failed:
             return ""
         task = failed[0]
+        dag_id = self._dag(record.pair, record.run_id)
         response = self._call(
-            "GET", f"/api/v2/dags/{record.pair}/dagRuns/{record.run_id}/taskInstances/{task.name}/logs/{task.tries}",
+            "GET", f"/api/v2/dags/{dag_id}/dagRuns/{record.run_id}/taskInstances/{task.name}/logs/{task.tries}",
             params={"full_content": "true", "map_index": task.map_index}, headers={"Accept": "application/json"})
         if response.status_code != 200:
             return f"task {task.name} failed (its log could not be read: {response.status_code}); see {record.url}"

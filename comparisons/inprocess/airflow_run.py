@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from comparisons.inprocess._common import REPO_ROOT, parse_args, pipeline_file, run_all
+from comparisons.pairs import airflow_dag_id
 from comparisons.stack.services import airflow_pipeline_settings
 
 ORCHESTRATOR = "airflow"
@@ -92,9 +93,10 @@ def run(pair: str, params: dict[str, Any]) -> dict[str, Any]:
     bag = DagBag(dag_folder=path)
     if bag.import_errors:
         raise RuntimeError(f"{path} failed to import: {bag.import_errors}")
-    dag = bag.dags.get(pair)
+    dag_id = airflow_dag_id(pair, params)
+    dag = bag.dags.get(dag_id)
     if dag is None:
-        raise LookupError(f"{path} defines no DAG with id {pair!r} (found {sorted(bag.dags)})")
+        raise LookupError(f"{path} defines no DAG with id {dag_id!r} (found {sorted(bag.dags)})")
 
     dag_run = dag.test(run_conf=params)
     with create_session() as session:
