@@ -6,7 +6,7 @@ length is a DAG of its own, built in a loop: `bench_chain` (10 tasks), `bench_ch
 shown as a parameter that can only take the DAG's own value.
 """
 
-from airflow.sdk import Param, chain, dag, task
+from airflow.sdk import DAG, Param, chain, dag, task
 
 from shared_logic.bench import CHAIN_LENGTHS, chain_dag_id, chain_links, light_step, load_chain
 
@@ -21,8 +21,8 @@ def load(values: list[int]) -> int:
     return load_chain(list(values), orchestrator="airflow")
 
 
-def bench_chain(length: int = 10) -> None:
-    """Register the DAG of one chain length (Airflow registers every DAG a file creates)."""
+def bench_chain(length: int = 10) -> DAG:
+    """The DAG of one chain length (Airflow registers every DAG a file creates)."""
 
     @dag(dag_id=chain_dag_id(length), schedule=None, catchup=False, tags=["lab", "bench", "bench_chain"],
          params={"length": Param(length, type="integer", enum=[length],
@@ -32,7 +32,7 @@ def bench_chain(length: int = 10) -> None:
         chain(*steps)
         load(steps)
 
-    links()
+    return links()
 
 
 for length in CHAIN_LENGTHS:

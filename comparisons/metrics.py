@@ -1,7 +1,10 @@
 """Metrics, defined once as (name, description, function of a run) and summarised over repetitions.
 
-All of them come from the servers' own timestamps: `created` is when the server recorded the
-trigger, `start`/`end` bound the run, and each task's `start`/`end` bound its work.
+Two clocks. The servers' timestamps: `created` is when the server recorded the trigger, `start`/`end`
+bound the run, each task's `start`/`end` bound its task instance or task run; what each side sets
+them at differs (docs/methodology.md), so only `total` compares across orchestrators as is. The tasks'
+own clock (`shared_logic.work_clock`): each call of the pipeline's code timed inside the task body,
+the same way on both sides, so `work` and `overhead` (total minus work) mean the same on both.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from comparisons.records import RunRecord
 
@@ -24,19 +27,11 @@ def _task_intervals(run: RunRecord) -> list[tuple[datetime, datetime]]:
     return sorted((t.start, t.end) for t in run.tasks if t.start and t.end)
 
 
-def total(run: RunRecord) -> float | None:
-    return _seconds(run.created, run.end)
-
-
-def pickup(run: RunRecord) -> float | None:
-    return _seconds(run.created, run.start)
-
-
-def in_tasks(run: RunRecord) -> float | None:
-    """Wall time covered by at least one running task (parallel tasks are not double-counted)."""
-    intervals = _task_intervals(run)
+def _covered(intervals: list[tuple[datetime, datetime]]) -> float | None:
+    """Seconds covered by at least one interval: overlapping ones are not double-counted."""
     if not intervals:
         return None
+    intervals = sorted(intervals)
     covered, (cur_start, cur_end) = 0.0, intervals[0]
     for start, end in intervals[1:]:
         if start > cur_end:
@@ -47,9 +42,34 @@ def in_tasks(run: RunRecord) -> float | None:
     return covered + (cur_end - cur_start).total_seconds()
 
 
+def total(run: RunRecord) -> float | None:
+    return _seconds(run.created, run.end)
+
+
+def pickup(run: RunRecord) -> float | None:
+    return _seconds(run.created, run.start)
+
+
+def in_tasks(run: RunRecord) -> float | None:
+    """Wall time with at least one task instance/run open, by the server's task timestamps."""
+    return _covered(_task_intervals(run))
+
+
+def work(run: RunRecord) -> float | None:
+    """Wall time with the pipeline's own code running, by the tasks' own clock (None: not measured)."""
+    return _covered([(span.start, span.start + timedelta(seconds=span.seconds)) for span in run.work])
+
+
 def overhead(run: RunRecord) -> float | None:
-    t, busy = total(run), in_tasks(run)
+    """Trigger → done minus the pipeline's own code: all the orchestrator added, the same on both sides."""
+    t, busy = total(run), work(run)
     return None if t is None or busy is None else t - busy
+
+
+def task_overhead(run: RunRecord) -> float | None:
+    """Time tasks were open by the server but not running pipeline code: task start-up and hand-back."""
+    open_, busy = in_tasks(run), work(run)
+    return None if open_ is None or busy is None else max(0.0, open_ - busy)
 
 
 def gaps(run: RunRecord) -> float | None:
@@ -87,10 +107,14 @@ METRICS: tuple[Metric, ...] = (
     Metric("total", "trigger → done", "server's trigger record to the run's end", total),
     Metric("pickup", "trigger → started", "queued until a worker/executor started the run", pickup),
     Metric("first_task_wait", "started → first task", "run start to the first task's start", first_task_wait),
-    Metric("in_tasks", "inside tasks", "wall time with at least one task running", in_tasks),
+    Metric("in_tasks", "tasks open", "wall time with at least one task open, by the server's task timestamps",
+           in_tasks),
+    Metric("work", "pipeline code", "wall time running the pipeline's own code, timed inside the tasks", work),
+    Metric("task_overhead", "task start-up", "tasks open minus pipeline code: starting and ending each task",
+           task_overhead),
     Metric("gaps", "between tasks", "idle time between the first task's start and the last task's end", gaps),
     Metric("tail", "last task → done", "last task's end to the run's end", tail),
-    Metric("overhead", "orchestration overhead", "trigger → done minus time inside tasks", overhead),
+    Metric("overhead", "orchestration overhead", "trigger → done minus the pipeline's own code", overhead),
 )
 
 

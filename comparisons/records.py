@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-__all__ = ["RunRecord", "TaskRecord", "parse_time"]
+__all__ = ["RunRecord", "TaskRecord", "WorkSpan", "parse_time"]
 
 State = Literal["success", "failed", "running", "queued", "other"]
 
@@ -35,6 +35,16 @@ class TaskRecord:
 
 
 @dataclass(frozen=True)
+class WorkSpan:
+    """One call of the pipeline's own code, timed inside the task body (`shared_logic.work_clock`)."""
+
+    function: str
+    start: datetime
+    seconds: float
+    failed: bool = False
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """One pipeline run on one orchestrator. ``created`` is when the server recorded the trigger."""
 
@@ -54,6 +64,8 @@ class RunRecord:
     error: str | None = None
     harness: dict[str, float] | None = None
     """What the harness spent watching this run (CPU s, wall s, polls); see `poll_until_terminal`."""
+    work: tuple[WorkSpan, ...] = ()
+    """The pipeline's own code, timed from inside the tasks; empty when it was not measured."""
 
     def to_json(self) -> dict[str, Any]:
         def convert(value: Any) -> Any:
@@ -72,5 +84,6 @@ class RunRecord:
         tasks = tuple(
             TaskRecord(**{**t, "start": parse_time(t["start"]), "end": parse_time(t["end"])})
             for t in data.get("tasks", []))
-        return cls(**{**data, "tasks": tasks, "created": parse_time(data["created"]),
+        work = tuple(WorkSpan(**{**w, "start": parse_time(w["start"])}) for w in data.get("work", []))
+        return cls(**{**data, "tasks": tasks, "work": work, "created": parse_time(data["created"]),
                       "start": parse_time(data["start"]), "end": parse_time(data["end"])})

@@ -58,8 +58,9 @@ def harness_warehouse_dsn(settings: LabSettings, env: Mapping[str, str]) -> str:
 def clients(settings: LabSettings) -> list[OrchestratorClient]:
     secrets = credentials(settings)
     return [
-        AirflowClient(settings.airflow_url, secrets["LAB_ADMIN_USERNAME"], secrets["LAB_ADMIN_PASSWORD"]),
-        PrefectClient(settings.prefect_url),
+        AirflowClient(settings.airflow_url, secrets["LAB_ADMIN_USERNAME"], secrets["LAB_ADMIN_PASSWORD"],
+                      work_log=settings.work_log),
+        PrefectClient(settings.prefect_url, work_log=settings.work_log),
     ]
 
 

@@ -68,6 +68,12 @@ class LabSettings:
                 f"Make it writable, or point LAB_STATE_DIR at a folder you can write, and run the command again."
             ) from None
 
+    @property
+    def work_log(self) -> Path:
+        """Where the tasks' own clocks write (`shared_logic.work_clock`); LAB_WORK_LOG in compose."""
+        value = os.environ.get("LAB_WORK_LOG")
+        return Path(value) if value else self.state / "work-log"
+
     def venv(self, name: str) -> Path:
         return self.state / "venvs" / name
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from shared_logic.orders import extract_orders, transform_orders
 from shared_logic.warehouse import Column, Fingerprint, check_orchestrator, fingerprint_rows, load_rows, warehouse_dsn
+from shared_logic.work_clock import measured
 
 __all__ = ["ALERT_COLUMNS", "OUTCOMES", "BatchRejectedError", "expected_failure_hooks", "extract_feed",
            "record_outcome", "validate_strictly"]
@@ -29,11 +30,13 @@ class BatchRejectedError(ValueError):
     """The batch has rows no cleaning may repair; a strict pipeline stops instead of dropping them."""
 
 
+@measured
 def extract_feed() -> list[dict]:
     """Today's raw orders feed, dirt included (see `extract_orders`)."""
     return extract_orders(n_rows=_FEED_ROWS, seed=_FEED_SEED)
 
 
+@measured
 def validate_strictly(rows: list[dict]) -> list[dict]:
     """Return the cleaned rows if every raw row is valid, else raise BatchRejectedError saying how many are not."""
     cleaned = transform_orders(rows)

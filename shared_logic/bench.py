@@ -7,6 +7,7 @@ the harness calls these same functions in one process.
 from __future__ import annotations
 
 from shared_logic.warehouse import Column, Fingerprint, check_orchestrator, fingerprint_rows, load_rows, warehouse_dsn
+from shared_logic.work_clock import measured
 
 __all__ = ["CHAIN_COLUMNS", "CHAIN_LENGTHS", "DEFAULT_CHAIN_LENGTH", "chain_dag_id", "chain_links", "chain_rows",
            "expected_bench_chain", "light_step", "load_chain"]
@@ -32,6 +33,7 @@ def chain_links(length: int) -> list[int]:
     return list(range(length))
 
 
+@measured
 def light_step(link: int) -> int:
     """A few arithmetic operations: deterministic, and far cheaper than any hand-over."""
     value = link + 1
@@ -44,6 +46,7 @@ def chain_rows(values: list[int]) -> list[dict]:
     return [{"link": link, "value": value} for link, value in enumerate(values)]
 
 
+@measured
 def load_chain(values: list[int], *, orchestrator: str) -> int:
     schema = check_orchestrator(orchestrator)
     return load_rows(warehouse_dsn(), schema, "bench_chain", CHAIN_COLUMNS, chain_rows(values))

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 
 from shared_logic.orders import ORDERS_COLUMNS, extract_orders, transform_orders
 from shared_logic.warehouse import Fingerprint, check_orchestrator, fingerprint_rows, load_rows, warehouse_dsn
+from shared_logic.work_clock import measured
 
 __all__ = [
     "REFERENCE_DAY",
@@ -35,6 +36,7 @@ def _parse_day(text: str) -> date:
         raise ValueError(f"run_date must be a day as YYYY-MM-DD (e.g. {REFERENCE_DAY}), got {text!r}") from None
 
 
+@measured
 def resolve_run_date(run_date: str | None, scheduled_for: datetime | None) -> str:
     """The day (YYYY-MM-DD) a run loads: `run_date`, else the scheduled slot's UTC day, else REFERENCE_DAY."""
     if run_date:
@@ -46,6 +48,7 @@ def resolve_run_date(run_date: str | None, scheduled_for: datetime | None) -> st
     return REFERENCE_DAY
 
 
+@measured
 def extract_day_orders(day: str, n_rows: int = ORDERS_PER_DAY) -> list[dict]:
     """The raw orders placed on `day`: the same for the same day, different from day to day."""
     when = _parse_day(day)
@@ -53,6 +56,7 @@ def extract_day_orders(day: str, n_rows: int = ORDERS_PER_DAY) -> list[dict]:
     return [row | {"order_date": when.isoformat()} for row in rows]
 
 
+@measured
 def load_day_orders(rows: list[dict], *, orchestrator: str) -> int:
     """Replace `<orchestrator>.scheduled_daily` with the day's cleaned orders; returns the row count."""
     schema = check_orchestrator(orchestrator)

@@ -20,6 +20,7 @@ from shared_logic.warehouse import (
     load_rows,
     warehouse_dsn,
 )
+from shared_logic.work_clock import measured
 
 __all__ = [
     "CHUNK_ROWS",
@@ -49,6 +50,7 @@ CONDITIONAL_COLUMNS: tuple[Column, ...] = (
 CONDITIONAL_TABLE = "conditional"
 
 
+@measured
 def size_class(row_count: int) -> SizeClass:
     """'large' from LARGE_FROM_ROWS raw rows on, else 'small': the one rule both sides follow."""
     if row_count < 0:
@@ -62,11 +64,13 @@ def _summary(branch: SizeClass, rows_in: int, cleaned: Iterable[dict]) -> dict:
             "revenue_cents": sum(order["total_cents"] for order in orders)}
 
 
+@measured
 def process_in_memory(rows: list[dict]) -> dict:
     """The small branch: clean every row in one pass."""
     return _summary("small", len(rows), transform_orders(rows))
 
 
+@measured
 def process_in_chunks(rows: list[dict], chunk_rows: int = CHUNK_ROWS) -> dict:
     """The large branch: clean CHUNK_ROWS at a time, keeping the first valid copy of each order."""
     if chunk_rows < 1:
@@ -78,6 +82,7 @@ def process_in_chunks(rows: list[dict], chunk_rows: int = CHUNK_ROWS) -> dict:
     return _summary("large", len(rows), cleaned.values())
 
 
+@measured
 def load_branch_summary(summary: dict, *, orchestrator: str) -> int:
     """Replace `<orchestrator>.conditional` with the one summary row of this run."""
     schema = check_orchestrator(orchestrator)

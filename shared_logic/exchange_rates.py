@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from shared_logic.warehouse import Column, Fingerprint, check_orchestrator, fingerprint_rows, load_rows, warehouse_dsn
+from shared_logic.work_clock import measured
 
 __all__ = [
     "CURRENCIES",
@@ -61,6 +62,7 @@ def _rates(base_currency: str) -> list[dict]:
     ]
 
 
+@measured
 def lookup_rates(base_currency: str) -> list[dict]:
     """Rates of every other currency against `base_currency`; slow on purpose, like a paid API call."""
     _check_currency(base_currency)  # a typo fails at once, not after the wait
@@ -68,6 +70,7 @@ def lookup_rates(base_currency: str) -> list[dict]:
     return _rates(base_currency)
 
 
+@measured
 def load_rates(rows: list[dict], *, orchestrator: str) -> int:
     """Replace `<orchestrator>.caching`, the pair's output, with `rows`; returns the row count."""
     return load_rows(warehouse_dsn(), check_orchestrator(orchestrator), RATES_TABLE, RATES_COLUMNS, rows)

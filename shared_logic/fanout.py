@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterable
 
 from shared_logic.warehouse import Column, Fingerprint, check_orchestrator, fingerprint_rows, load_rows, warehouse_dsn
+from shared_logic.work_clock import measured
 
 __all__ = ["FANOUT_COLUMNS", "MAX_ITEMS", "expected_dynamic_fanout", "list_work_items", "load_scores", "score_item"]
 
@@ -23,6 +24,7 @@ FANOUT_COLUMNS: tuple[Column, ...] = (
 )
 
 
+@measured
 def list_work_items(n_items: int) -> list[str]:
     """The run's work list: `n_items` ids; in real life the result of a query or a listing."""
     if isinstance(n_items, bool) or not 1 <= n_items <= MAX_ITEMS:
@@ -32,12 +34,14 @@ def list_work_items(n_items: int) -> list[str]:
     return [f"item-{i:04d}" for i in range(1, n_items + 1)]
 
 
+@measured
 def score_item(item_id: str) -> dict:
     """The per-item work: a digest of the id and a score from it, the same wherever it runs."""
     digest = hashlib.sha256(item_id.encode()).hexdigest()[:16]
     return {"item_id": item_id, "digest": digest, "score": int(digest, 16) % 1000}
 
 
+@measured
 def load_scores(rows: Iterable[dict], *, orchestrator: str) -> int:
     """Replace `<orchestrator>.dynamic_fanout` with one row per item; returns the row count.
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 
 from shared_logic.warehouse import Column, Fingerprint, check_orchestrator, fingerprint_rows, load_rows, warehouse_dsn
+from shared_logic.work_clock import measured
 
 __all__ = [
     "FLAKY_COLUMNS",
@@ -78,6 +79,7 @@ def _records(seed: int, attempt: int) -> list[dict]:
     ]
 
 
+@measured
 def fetch_flaky(seed: int, failure_rate: float, attempt: int) -> list[dict]:
     """Fetch from the unreliable source on attempt `attempt`; raises SourceUnavailableError if it fails."""
     if attempt_fails(seed, attempt, failure_rate):
@@ -87,6 +89,7 @@ def fetch_flaky(seed: int, failure_rate: float, attempt: int) -> list[dict]:
     return _records(seed, attempt)
 
 
+@measured
 def load_flaky(rows: list[dict], *, orchestrator: str) -> int:
     """Replace `<orchestrator>.retries_backoff` with `rows`; returns the row count."""
     return load_rows(warehouse_dsn(), check_orchestrator(orchestrator), FLAKY_TABLE, FLAKY_COLUMNS, rows)

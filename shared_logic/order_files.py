@@ -18,6 +18,7 @@ from pathlib import Path
 
 from shared_logic.orders import extract_orders, transform_orders
 from shared_logic.warehouse import Column, Fingerprint, check_orchestrator, fingerprint_rows, load_rows, warehouse_dsn
+from shared_logic.work_clock import measured
 
 __all__ = [
     "COUNTRY_TOTALS_COLUMNS",
@@ -65,6 +66,7 @@ def _write_if_different(path: Path, text: str) -> None:
     os.replace(partial, path)
 
 
+@measured
 def list_order_files(folder: str) -> list[str]:
     """Paths of the folder's CSV files, sorted, after writing the demo files that are missing."""
     if not folder:
@@ -100,12 +102,14 @@ def _summarise(lines: Iterable[str]) -> list[dict]:
     return sorted(totals.values(), key=lambda row: row["country"])
 
 
+@measured
 def summarise_order_file(path: str) -> list[dict]:
     """Clean one file's orders and total them per country: one partial row per country."""
     with open(path, newline="", encoding="utf-8") as handle:
         return _summarise(handle)
 
 
+@measured
 def combine_summaries(summaries: Iterable[list[dict]]) -> list[dict]:
     """Add the per-file partials up per country (`files`: how many files had orders from it)."""
     combined: dict[str, dict] = {}
@@ -118,6 +122,7 @@ def combine_summaries(summaries: Iterable[list[dict]]) -> list[dict]:
     return sorted(combined.values(), key=lambda row: row["country"])
 
 
+@measured
 def load_country_totals(rows: list[dict], *, orchestrator: str) -> int:
     """Replace `<orchestrator>.parallel_files` with the combined totals; returns the row count."""
     return load_rows(warehouse_dsn(), check_orchestrator(orchestrator), TOTALS_TABLE, COUNTRY_TOTALS_COLUMNS, rows)

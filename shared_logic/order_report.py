@@ -20,6 +20,7 @@ from shared_logic.warehouse import (
     load_rows,
     warehouse_dsn,
 )
+from shared_logic.work_clock import measured
 
 __all__ = [
     "COUNTRIES",
@@ -75,6 +76,7 @@ def period_of(order_date: str, granularity: str) -> str:
     raise ValueError(f"granularity must be one of {GRANULARITIES}, got {granularity!r}")
 
 
+@measured
 def summarise_orders(rows: list[dict], granularity: str = "month", country: str = "ALL") -> list[dict]:
     """Clean raw orders, keep one country (or ALL) and total them per period."""
     _check_choices(granularity, country)
@@ -88,6 +90,7 @@ def summarise_orders(rows: list[dict], granularity: str = "month", country: str 
             for period, (n, cents) in sorted(totals.items())]
 
 
+@measured
 def load_report(rows: list[dict], *, orchestrator: str) -> int:
     """Replace `<orchestrator>.parameters` with the report rows."""
     schema = check_orchestrator(orchestrator)

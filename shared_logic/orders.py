@@ -22,6 +22,7 @@ from shared_logic.warehouse import (
     load_rows,
     warehouse_dsn,
 )
+from shared_logic.work_clock import measured
 
 __all__ = [
     "ETL_BASIC_TABLE",
@@ -59,6 +60,7 @@ def _format_price(cents: int, *, thousands: bool = False) -> str:
     return f"{whole}.{cents % 100:02d}"
 
 
+@measured
 def extract_orders(n_rows: int = 500, seed: int = 42) -> list[dict]:
     """Return `n_rows` raw orders, the same for the same seed, with ~10 % dirty rows.
 
@@ -144,6 +146,7 @@ def _clean_order(row: dict) -> dict | None:
     }
 
 
+@measured
 def transform_orders(rows: list[dict]) -> list[dict]:
     """Validate, repair and de-duplicate raw orders; keeps the first valid copy of each id."""
     cleaned: dict[str, dict] = {}
@@ -154,6 +157,7 @@ def transform_orders(rows: list[dict]) -> list[dict]:
     return list(cleaned.values())
 
 
+@measured
 def load_orders(rows: list[dict], *, orchestrator: str, table: str = ETL_BASIC_TABLE) -> int:
     """Replace `<orchestrator>.<table>` with `rows` in the lab warehouse; returns the row count.
 

@@ -14,6 +14,7 @@ import hmac
 
 from shared_logic.orders import extract_orders, transform_orders
 from shared_logic.warehouse import Column, Fingerprint, check_orchestrator, fingerprint_rows, load_rows, warehouse_dsn
+from shared_logic.work_clock import measured
 
 __all__ = ["FEED_COLUMNS", "expected_secrets_and_config", "load_feed", "select_country", "sign_rows"]
 
@@ -27,6 +28,7 @@ TABLE = "secrets_and_config"
 _MIN_SECRET_LENGTH = 16
 
 
+@measured
 def select_country(rows: list[dict], country: str | None) -> list[dict]:
     """The cleaned orders of `country` (a two-letter code, any case), reduced to the feed's fields."""
     code = (country or "").strip().upper()
@@ -38,6 +40,7 @@ def select_country(rows: list[dict], country: str | None) -> list[dict]:
             for r in transform_orders(rows) if r["country"] == code]
 
 
+@measured
 def sign_rows(rows: list[dict], secret: str | None) -> list[dict]:
     """Each row with its HMAC signature; refuses a missing or short key (never showing it)."""
     if not secret or len(secret) < _MIN_SECRET_LENGTH:
@@ -52,6 +55,7 @@ def sign_rows(rows: list[dict], secret: str | None) -> list[dict]:
     ]
 
 
+@measured
 def load_feed(rows: list[dict], *, orchestrator: str) -> int:
     """Replace `<orchestrator>.secrets_and_config` with the signed rows; returns the row count."""
     schema = check_orchestrator(orchestrator)

@@ -20,6 +20,7 @@ from shared_logic.warehouse import (
     load_rows,
     warehouse_dsn,
 )
+from shared_logic.work_clock import measured
 
 __all__ = [
     "MAX_PAYLOAD_KB",
@@ -39,6 +40,7 @@ PAYLOAD_COLUMNS: tuple[Column, ...] = (("bytes", "INTEGER NOT NULL"), ("sha256",
 PAYLOAD_TABLE = "results_and_payloads"
 
 
+@measured
 def make_payload(payload_kb: int = 64) -> str:
     """Exactly `payload_kb` KiB of deterministic, incompressible-looking ASCII text."""
     if not 0 <= payload_kb <= MAX_PAYLOAD_KB:
@@ -46,6 +48,7 @@ def make_payload(payload_kb: int = 64) -> str:
     return "".join(random.Random(_PAYLOAD_SEED).choices(_ALPHABET, k=payload_kb * 1024))
 
 
+@measured
 def payload_fingerprint(payload: str) -> dict:
     """Size and SHA-256 of the payload's UTF-8 bytes, as the consumer received it."""
     if not isinstance(payload, str):
@@ -54,6 +57,7 @@ def payload_fingerprint(payload: str) -> dict:
     return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
+@measured
 def load_payload_fingerprint(received: dict, *, orchestrator: str) -> int:
     """Replace `<orchestrator>.results_and_payloads` with the one fingerprint row of this run."""
     schema = check_orchestrator(orchestrator)

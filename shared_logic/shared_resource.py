@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable
 
 from shared_logic.warehouse import Column, Fingerprint, check_orchestrator, fingerprint_rows, load_rows, warehouse_dsn
+from shared_logic.work_clock import measured
 
 __all__ = [
     "SHARED_RESOURCE",
@@ -38,6 +39,7 @@ USAGE_COLUMNS: tuple[Column, ...] = (
 TABLE = "concurrency_limits"
 
 
+@measured
 def work_items(n_items: int = 6) -> list[int]:
     """The items to process, 1..n_items."""
     if n_items < 1:
@@ -49,6 +51,7 @@ def _result(item: int) -> str:
     return f"item-{item:03d}-done"
 
 
+@measured
 def hold_resource(item: int, hold_seconds: float = 1.0) -> dict:
     """Use the shared resource for `hold_seconds` on behalf of `item`; returns what happened and when.
 
@@ -85,6 +88,7 @@ def usage_rows(usages: list[dict], slots: int = SHARED_RESOURCE_SLOTS) -> list[d
     return [{"item": u["item"], "result": u["result"], "limit_held": held} for u in usages]
 
 
+@measured
 def load_usage(usages: list[dict], *, orchestrator: str) -> int:
     """Replace `<orchestrator>.concurrency_limits`; returns the peak overlap, for the run's log."""
     schema = check_orchestrator(orchestrator)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from shared_logic.orders import ORDERS_COLUMNS, extract_orders, transform_orders
 from shared_logic.warehouse import Fingerprint, check_orchestrator, fingerprint_rows, load_rows, warehouse_dsn
+from shared_logic.work_clock import measured
 
 __all__ = ["SLOW_LOAD_BATCHES", "SLOW_LOAD_TABLE", "expected_slow_load", "load_slowly"]
 
@@ -18,6 +19,7 @@ SLOW_LOAD_TABLE = "slow_load"
 SLOW_LOAD_BATCHES = 20
 
 
+@measured
 def load_slowly(rows: list[dict], *, orchestrator: str, seconds: float) -> int:
     """Replace `<orchestrator>.slow_load` with `rows` over about `seconds`, atomically."""
     if seconds < 0:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import time
 
+from shared_logic.work_clock import measured
+
 __all__ = ["SLOW_QUERY_SECONDS", "run_slow_query"]
 
 SLOW_QUERY_SECONDS = 30.0
 _STEP_SECONDS = 0.1
 
 
+@measured
 def run_slow_query(seconds: float = SLOW_QUERY_SECONDS) -> int:
     """Work for `seconds`, then return how many steps were done.
 

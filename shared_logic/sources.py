@@ -16,6 +16,7 @@ from shared_logic.warehouse import (
     load_rows,
     warehouse_dsn,
 )
+from shared_logic.work_clock import measured
 
 __all__ = [
     "SOURCES",
@@ -42,17 +43,20 @@ def _check_source(source: str) -> str:
     return source
 
 
+@measured
 def extract_source_orders(source: str, n_rows: int = 100, seed: int = 42) -> list[dict]:
     """Raw orders of one source: each source has its own data (seed offset by its position)."""
     return extract_orders(n_rows, seed + SOURCES.index(_check_source(source)))
 
 
+@measured
 def transform_source_orders(rows: list[dict], source: str) -> list[dict]:
     """Clean one source's orders and tag each with the source it came from."""
     _check_source(source)
     return [{"source": source, **order} for order in transform_orders(rows)]
 
 
+@measured
 def load_source_orders(rows: list[dict], source: str, *, orchestrator: str) -> int:
     """Replace this source's rows in `<orchestrator>.subflows`, leaving the other sources' rows alone."""
     schema = check_orchestrator(orchestrator)

@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from comparisons.clients.base import POLL_INTERVAL_S, poll_until_terminal, reque
 from comparisons.errors import AuthError, LabError, UnknownPairError
 from comparisons.pairs import airflow_dag_id
 from comparisons.records import RunRecord, TaskRecord, parse_time
+from comparisons.work_log import with_work
 
 __all__ = ["AirflowClient"]
 
@@ -26,8 +28,11 @@ class AirflowClient:
     name = "airflow"
 
     def __init__(self, base_url: str, username: str, password: str, *,
-                 transport: httpx.BaseTransport | None = None, poll_interval: float = POLL_INTERVAL_S) -> None:
+                 transport: httpx.BaseTransport | None = None, poll_interval: float = POLL_INTERVAL_S,
+                 work_log: Path | None = None) -> None:
         self._http = httpx.Client(base_url=base_url, timeout=30, transport=transport)
+        self.work_log = work_log
+        """Folder of the tasks' own clocks: each described run carries its measured calls."""
         self._username = username
         self._password = password
         self._token: str | None = None
@@ -65,7 +70,7 @@ class AirflowClient:
         response = self._call(method, path, **kwargs)
         if response.status_code == 404:
             raise UnknownPairError(
-                f"Airflow has no DAG {pair!r} yet. Is its file in airflow_dags/ there and free of import "
+                f"Airflow has no DAG for {pair!r} yet. Is airflow_dags/{pair}.py there and free of import "
                 f"errors? See Airflow's UI (Dags > import errors) or .lab/logs/airflow-dag-processor.log.")
         if response.status_code >= 400:
             raise LabError(f"Airflow answered {response.status_code} to {method} {path}: {response.text[:500]}")
@@ -77,15 +82,16 @@ class AirflowClient:
             self._version = str(self._json("GET", "/api/v2/version", "")["version"])
         return self._version
 
-    def wait_for_dag(self, pair: str, *, timeout: float = 60.0) -> None:
+    def wait_for_dag(self, pair: str, dag_id: str | None = None, *, timeout: float = 60.0) -> None:
         """Wait until the dag-processor has parsed the pair's file (new files take a refresh interval)."""
+        dag_id = dag_id or pair
         deadline = time.monotonic() + timeout
         while True:
-            response = self._call("GET", f"/api/v2/dags/{pair}")
+            response = self._call("GET", f"/api/v2/dags/{dag_id}")
             if response.status_code == 200:
                 return
             if time.monotonic() > deadline:
-                self._json("GET", f"/api/v2/dags/{pair}", pair)  # raises the explanatory error
+                self._json("GET", f"/api/v2/dags/{dag_id}", pair)  # raises the explanatory error
             time.sleep(1.0)
 
     def parameters(self, pair: str) -> dict[str, Any]:
@@ -104,20 +110,20 @@ class AirflowClient:
             dag_id = airflow_dag_id(pair, parameters)
         except ValueError as exc:
             raise LabError(str(exc)) from exc
-        self.wait_for_dag(dag_id)
-        self._json("PATCH", f"/api/v2/dags/{dag_id}", dag_id, json={"is_paused": False})
+        self.wait_for_dag(pair, dag_id)
+        self._json("PATCH", f"/api/v2/dags/{dag_id}", pair, json={"is_paused": False})
         run_id = f"{HARNESS_PREFIX}{uuid.uuid4().hex[:12]}"
         body = {"dag_run_id": run_id, "logical_date": None, "conf": dict(parameters)}
-        created = str(self._json("POST", f"/api/v2/dags/{dag_id}/dagRuns", dag_id, json=body)["dag_run_id"])
+        created = str(self._json("POST", f"/api/v2/dags/{dag_id}/dagRuns", pair, json=body)["dag_run_id"])
         if dag_id != pair:
             self._dag_of_run[created] = dag_id
         return created
 
-    def _task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+    def _task_instances(self, pair: str, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         """Every task instance of a run: the API pages at 100, a fan-out has more."""
         found: list[dict[str, Any]] = []
         while True:
-            page = self._json("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances", dag_id,
+            page = self._json("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances", pair,
                               params={"limit": 100, "offset": len(found)})
             found += page["task_instances"]
             if not page["task_instances"] or len(found) >= int(page.get("total_entries", 0)):
@@ -125,28 +131,28 @@ class AirflowClient:
 
     def describe(self, pair: str, run_id: str) -> RunRecord:
         dag_id = self._dag(pair, run_id)
-        run = self._json("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", dag_id)
+        run = self._json("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", pair)
         tasks = tuple(sorted(
             (TaskRecord(name=ti["task_id"], state=str(ti["state"]), start=parse_time(ti["start_date"]),
                         end=parse_time(ti["end_date"]), tries=int(ti.get("try_number") or 1),
                         map_index=int(ti.get("map_index", -1)))
-             for ti in self._task_instances(dag_id, run_id)),
+             for ti in self._task_instances(pair, dag_id, run_id)),
             key=lambda t: (t.start is None, t.start or 0, t.name, t.map_index)))
         raw = str(run["state"])
-        return RunRecord(
+        return with_work(RunRecord(
             orchestrator=self.name, version=self.version(), pair=pair, run_id=run_id,
             state=TERMINAL.get(raw, "queued" if raw == "queued" else "running"), raw_state=raw,
             created=parse_time(run.get("queued_at") or run.get("run_after")),
             start=parse_time(run.get("start_date")), end=parse_time(run.get("end_date")),
             tasks=tasks, parameters=dict(run.get("conf") or {}),
             started_from="harness" if run_id.startswith(HARNESS_PREFIX) else "ui",
-            url=f"{self._http.base_url}/dags/{dag_id}/runs/{run_id}")
+            url=f"{self._http.base_url}/dags/{dag_id}/runs/{run_id}"), self.work_log)
 
     def wait(self, pair: str, run_id: str, *, timeout: float) -> RunRecord:
         dag_id = self._dag(pair, run_id)
 
         def state() -> str:
-            return str(self._json("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", dag_id)["state"])
+            return str(self._json("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", pair)["state"])
 
         def still_running(raw: str) -> LabError:
             return LabError(f"Airflow run {dag_id}/{run_id} was still {raw} after {timeout:.0f} s. "
@@ -159,7 +165,7 @@ class AirflowClient:
     def cancel(self, pair: str, run_id: str) -> None:
         """Mark a run that will never finish by itself failed, so it holds no slot and no scheduler loop."""
         dag_id = self._dag(pair, run_id)
-        self._json("PATCH", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", dag_id, json={"state": "failed"})
+        self._json("PATCH", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", pair, json={"state": "failed"})
 
     def count_runs_since(self, pair: str, since: datetime) -> int:
         """How many runs of the pair the server has recorded since `since` (UTC), whoever started them."""

@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ import httpx
 from comparisons.clients.base import POLL_INTERVAL_S, poll_until_terminal, request_with_retries
 from comparisons.errors import LabError, UnknownPairError
 from comparisons.records import RunRecord, TaskRecord, parse_time
+from comparisons.work_log import with_work
 
 __all__ = ["PrefectClient"]
 
@@ -32,8 +34,10 @@ class PrefectClient:
     name = "prefect"
 
     def __init__(self, base_url: str, *, transport: httpx.BaseTransport | None = None,
-                 poll_interval: float = POLL_INTERVAL_S) -> None:
+                 poll_interval: float = POLL_INTERVAL_S, work_log: Path | None = None) -> None:
         self._http = httpx.Client(base_url=base_url, timeout=30, transport=transport)
+        self.work_log = work_log
+        """Folder of the tasks' own clocks: each described run carries its measured calls."""
         self._deployments: dict[str, dict[str, Any]] = {}
         self.poll_interval = poll_interval
         self._version: str | None = None
@@ -98,14 +102,14 @@ class PrefectClient:
                        end=parse_time(tr.get("end_time")), tries=int(tr.get("run_count") or 1))
             for tr in self._task_runs(run_id))
         raw = str(run["state_type"])
-        return RunRecord(
+        return with_work(RunRecord(
             orchestrator=self.name, version=self.version(), pair=pair, run_id=run_id,
             state=TERMINAL.get(raw, "queued" if raw in ("SCHEDULED", "PENDING") else "running"),  # type: ignore[arg-type]
             raw_state=raw, created=parse_time(run.get("created")),
             start=parse_time(run.get("start_time")), end=parse_time(run.get("end_time")),
             tasks=tasks, parameters=dict(run.get("parameters") or {}),
             started_from="harness" if HARNESS_TAG in (run.get("tags") or []) else "ui",
-            url=f"{str(self._http.base_url).removesuffix('/api/')}/runs/flow-run/{run_id}")
+            url=f"{str(self._http.base_url).removesuffix('/api/')}/runs/flow-run/{run_id}"), self.work_log)
 
     def wait(self, pair: str, run_id: str, *, timeout: float) -> RunRecord:
         def state() -> str:

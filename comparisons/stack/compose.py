@@ -106,6 +106,7 @@ def compose_placement() -> Placement:
         root="/opt/lab",
         airflow_home="/opt/airflow",
         prefect_home="/opt/prefect/home",
+        work_log="/opt/lab/work-log",
     )
 
 
@@ -220,6 +221,8 @@ def _service_block(svc: Service) -> dict[str, Any]:
         "prefect-server" if svc.name == "prefect-server" else "prefect"))
     if svc.side == "airflow":
         mounts.insert(0, f"airflow-home:{compose_placement().airflow_home}")
+    if svc.name in ("airflow-scheduler", "prefect-worker"):  # where task code runs, and the harness reads
+        mounts.append(f"work-log:{compose_placement().work_log}")
     if mounts:
         block["volumes"] = mounts
     if svc.name in PUBLISHED_PORTS:
@@ -255,6 +258,7 @@ def harness_environment() -> dict[str, str]:
         "LAB_AIRFLOW_URL": f"http://{p.airflow_api_host}:{AIRFLOW_PORT}",
         "LAB_PREFECT_URL": f"http://{p.prefect_api_host}:{PREFECT_PORT}/api",
         "LAB_POSTGRES_HOST": p.postgres_host,
+        "LAB_WORK_LOG": p.work_log,
         "MPLCONFIGDIR": "/tmp/matplotlib",
     }
 
@@ -272,6 +276,7 @@ def _lab_block() -> dict[str, Any]:
             *_mounts("lab"),
             f"${{LAB_RESULTS_DIR:-./results}}:{root}/results",
             f"${{LAB_REPORTS_DIR:-./reports}}:{root}/reports",
+            f"work-log:{compose_placement().work_log}",
             {"type": "bind", "source": "./.env", "target": f"{root}/.env", "read_only": True},
         ],
         "depends_on": {name: {"condition": "service_healthy"} for name in ready},
@@ -284,7 +289,7 @@ def compose_document() -> dict[str, Any]:
         services[svc.name] = _service_block(svc)
     services["lab"] = _lab_block()
     return {"name": "airflow-prefect-lab", "services": services,
-            "volumes": {"postgres-data": {}, "airflow-home": {}}}
+            "volumes": {"postgres-data": {}, "airflow-home": {}, "work-log": {}}}
 
 
 def _celery_environment() -> dict[str, str]:
@@ -318,7 +323,8 @@ def scale_out_document() -> dict[str, Any]:
         "image": AIRFLOW_IMAGE,
         "command": ["airflow", "celery", "worker"],
         "environment": worker_env,
-        "volumes": [f"airflow-home:{compose_placement().airflow_home}", *_mounts("airflow")],
+        "volumes": [f"airflow-home:{compose_placement().airflow_home}", *_mounts("airflow"),
+                    f"work-log:{compose_placement().work_log}"],
         "healthcheck": {"test": ["CMD-SHELL", "celery --app airflow.providers.celery.executors.celery_executor.app "
                                  'inspect ping -d "celery@$${HOSTNAME}"'], **_SLOW_HEALTH_TIMING},
         "depends_on": {"redis": {"condition": "service_healthy"},

@@ -53,6 +53,7 @@ def native_placement(settings: LabSettings) -> Placement:
         root=str(settings.root),
         airflow_home=str(settings.state / "airflow-home"),
         prefect_home=str(settings.state / "prefect-home"),
+        work_log=str(settings.work_log),
     )
 
 

@@ -94,6 +94,8 @@ class Placement:
     root: str
     airflow_home: str
     prefect_home: str
+    work_log: str
+    """Folder the tasks' own clocks write to (`shared_logic.work_clock`), read by the harness."""
 
 
 @dataclass(frozen=True)
@@ -249,4 +251,5 @@ def service_environment(
     env["PYTHONPATH"] = placement.root
     env["LAB_WAREHOUSE_DSN"] = warehouse_dsn(placement, secrets)
     env["LAB_PROFILE"] = profile
+    env["LAB_WORK_LOG"] = placement.work_log
     return env

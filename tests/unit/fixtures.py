@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from comparisons.records import RunRecord, TaskRecord
+from comparisons.records import RunRecord, TaskRecord, WorkSpan
 from comparisons.results import Comparison
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -15,11 +15,14 @@ def at(seconds: float) -> datetime:
 
 
 def run(orchestrator: str, *, created: float = 0.0, start: float, end: float,
-        tasks: list[tuple[str, float, float]], state: str = "success") -> RunRecord:
+        tasks: list[tuple[str, float, float]], state: str = "success",
+        work: list[tuple[str, float, float]] = ()) -> RunRecord:
+    """A run; `work` is the pipeline code's own timing, (function, start, end), as the tasks' clock logs it."""
     return RunRecord(
         orchestrator=orchestrator, version="test", pair="etl_basic", run_id=f"{orchestrator}-{start}",
         state=state, raw_state=state, created=at(created), start=at(start), end=at(end),  # type: ignore[arg-type]
-        tasks=tuple(TaskRecord(name, "success", at(a), at(b)) for name, a, b in tasks))
+        tasks=tuple(TaskRecord(name, "success", at(a), at(b)) for name, a, b in tasks),
+        work=tuple(WorkSpan(name, at(a), b - a) for name, a, b in work))
 
 
 def _shift(tasks: list[tuple[str, float, float]], offset: float) -> list[tuple[str, float, float]]:

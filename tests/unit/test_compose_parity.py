@@ -34,7 +34,7 @@ def _shape(value: str, placement: Placement, secrets: dict[str, str]) -> str:
         value = value.replace(secret, f"<{key}>")
     value = re.sub(r"\$\{(LAB_[A-Z_]+):\?[^}]*\}", r"<\1>", value)  # a secret, required from .env
     value = re.sub(r"\$\{LAB_[A-Z_]+:-([^}]*)\}", r"\1", value)  # a setting with its default
-    fields = [getattr(placement, f) for f in ("root", "airflow_home", "prefect_home", "postgres_host",
+    fields = [getattr(placement, f) for f in ("root", "airflow_home", "prefect_home", "work_log", "postgres_host",
                                               "airflow_api_host", "prefect_api_host", "bind_host")]
     for text in sorted(set(fields), key=len, reverse=True):
         value = re.sub(rf"(?<![\w.-]){re.escape(text)}(?![\w-])", "<placement>", value)
