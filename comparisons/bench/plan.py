@@ -57,13 +57,13 @@ PROFILES: dict[str, SweepProfile] = {
     "quick": SweepProfile(repeat=2, sizes={"chain": (1, 10), "fanout": (10,), "payload_kb": (1024,),
                                            "concurrent": (5,)}),
     "full": SweepProfile(
-        repeat=2,
+        repeat=5,
         sizes={"chain": CHAIN_LENGTHS, "fanout": (1, 10, 100, 1000), "payload_kb": (1, 100, 1024, 10240),
                "concurrent": (1, 10, 50)},
         # On a 2-core machine Airflow runs a 1000-way map as 1000 task processes (6.5 min) and 50 runs
-        # at once take over 4 minutes to drain: those, and the burst of 10, run once (a burst of K
-        # gives K latencies), so the sweep fits in 30 minutes. `--repeat 5` raises every other count.
-        fewer={("fanout", 1000): 1, ("concurrent", 10): 1, ("concurrent", 50): 1},
+        # at once take over 4 minutes to drain: those run 3 times, so the sweep fits in about 90 minutes
+        # (it resumes where it stopped, so it may span sittings). A burst of K gives K latencies a run.
+        fewer={("fanout", 1000): 3, ("concurrent", 50): 3},
         catalogue=True, local_repeat=1),
 }
 

@@ -27,11 +27,11 @@ from comparisons.clients.base import OrchestratorClient
 from comparisons.errors import LabError
 from comparisons.pairs import discover
 from comparisons.records import RunRecord
-from comparisons.results import host_info, load_all
+from comparisons.results import git_commit, host_info, load_all
 from comparisons.runner import alternate, clients, credentials, prepare_parameters, run_comparison
 from comparisons.settings import LabSettings
 from comparisons.stack import environments, native
-from comparisons.stack.services import Profile, warehouse_dsn
+from comparisons.stack.services import CONCURRENCY_CAPS, Profile, warehouse_dsn
 
 __all__ = ["sweep"]
 
@@ -183,7 +183,10 @@ def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profi
         idle = side_usage(settings)
         progress("install cost")
         values = {"seconds_to_healthy": healthy, "idle": idle, "install": _install_cost(settings, progress),
-                  "restarted": restart}
+                  "restarted": restart, "git_commit": git_commit(settings.root),
+                  "caps": {side: [list(cap) for cap in caps] for side, caps in CONCURRENCY_CAPS.items()},
+                  "plan": {"name": profile, "repeat": repeat or PROFILES[profile].repeat,
+                           "steps": [step.key for step in plan(profile, [p.name for p in discover(settings)], repeat)]}}
         write_bench(settings.results, BenchRecord("setup", session, "setup", values, host,
                                                   _versions(clients(settings)), stack_profile))
     elif native.current_profile(settings) != stack_profile:

@@ -18,6 +18,7 @@ from typing import Literal
 __all__ = [
     "AIRFLOW_PORT",
     "AIRFLOW_VERSION",
+    "CONCURRENCY_CAPS",
     "DATABASES",
     "PIPELINE_SETTINGS",
     "POSTGRES_PORT",
@@ -79,6 +80,24 @@ TUNED_SETTINGS: Mapping[str, tuple[str, str, str]] = {
         "10", "1", "the worker polls for scheduled runs every second, as Airflow's scheduler loop does"),
     "PREFECT_WORKER_PREFETCH_SECONDS": (
         "10", "10", "unchanged; listed because it bounds how early a scheduled run is picked up"),
+}
+
+
+#: The caps that shape a burst or a fan-out, as this lab runs each side (the vendors' defaults, none
+#: changed by a profile): side -> (setting, value, what it limits). Stored with every bench session
+#: and printed beside the burst and fan-out figures.
+CONCURRENCY_CAPS: Mapping[str, tuple[tuple[str, str, str], ...]] = {
+    "airflow": (
+        ("[core] parallelism", "32", "task instances running at once on the LocalExecutor, all DAGs"),
+        ("[core] max_active_runs_per_dag", "16", "runs of one DAG at once: a burst of 50 runs 16 at a time"),
+        ("[core] max_active_tasks_per_dag", "16", "tasks of one run at once: a 1000-way map runs 16 at a time"),
+        ("[scheduler] max_tis_per_query", "16", "task instances the scheduler queues per loop"),
+    ),
+    "prefect": (
+        ("process worker --limit", "none", "flow runs started at once: a burst of 50 is 50 processes"),
+        ("ThreadPoolTaskRunner max_workers", "unbounded",
+         "task runs of one flow run at once (PREFECT_TASKS_RUNNER_THREAD_POOL_MAX_WORKERS unset)"),
+    ),
 }
 
 
