@@ -264,6 +264,28 @@ def cmd_drift(settings: LabSettings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(settings: LabSettings, args: argparse.Namespace) -> int:
+    """Copy a finished bench session, the newest fault matrix or the newest drift run into published/."""
+    from comparisons import publish
+
+    if args.what == "faults":
+        publish.publish_faults(settings)
+    elif args.what == "drift":
+        publish.publish_drift(settings)
+    else:
+        publish.publish_session(settings, args.what, partial=args.partial)
+    return cmd_docs(settings, args)
+
+
+def cmd_docs(settings: LabSettings, args: argparse.Namespace) -> int:
+    """Regenerate the README's and docs/' figure tables from published/."""
+    from comparisons.report import docs
+
+    changed = docs.write(settings)
+    print("regenerated: " + (", ".join(str(p.relative_to(settings.root)) for p in changed) or "nothing changed"))
+    return 0
+
+
 def cmd_test(settings: LabSettings, args: argparse.Namespace) -> int:
     import subprocess
 
@@ -323,6 +345,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "or `quick` (the CI subset) or `all`")
     p.add_argument("pair", nargs="?", metavar="PAIR", help="pair to break instead of the scenario's own")
     p.add_argument("--runs", type=_positive, default=50, help="runs triggered at once by `burst` (default 50)")
+    p = add("publish", cmd_publish, "copy a finished bench session (its id), the newest fault matrix (`faults`) "
+            "or drift run (`drift`) into published/, then regenerate the docs' tables")
+    p.add_argument("what", metavar="SESSION|faults|drift")
+    p.add_argument("--partial", action="store_true", help="publish a bench session with steps still missing")
+    add("docs", cmd_docs, "regenerate the README's and docs/' figure tables from published/ (no server)")
     add("drift", cmd_drift, "try each construct of the Prefect 2-era lesson on the pinned releases; print the table")
     add("screenshots", cmd_screenshots, "trigger etl_basic from both UIs in Chromium and save what they show "
         "to reports/screenshots/")

@@ -9,6 +9,7 @@ the same way on both sides, so `work` and `overhead` (total minus work) mean the
 
 from __future__ import annotations
 
+import random
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from datetime import datetime, timedelta
 
 from comparisons.records import RunRecord
 
-__all__ = ["METRICS", "Metric", "Summary", "summarise"]
+__all__ = ["METRICS", "Metric", "Summary", "bootstrap_interval", "summarise", "verdict"]
 
 
 def _seconds(a: datetime | None, b: datetime | None) -> float | None:
@@ -118,28 +119,59 @@ METRICS: tuple[Metric, ...] = (
 )
 
 
+#: Every interval the lab prints: a 95 % bootstrap interval of the median, from a fixed seed so the
+#: generated docs are the same on every rendering of the same records.
+BOOTSTRAP_RESAMPLES = 2000
+P95_MIN_N = 20
+
+
+def bootstrap_interval(values: Sequence[float], *, resamples: int = BOOTSTRAP_RESAMPLES,
+                       seed: int = 0) -> tuple[float, float]:
+    """95 % percentile-bootstrap interval of the median (n = 1 gives the value itself)."""
+    rng = random.Random(seed)
+    medians = sorted(statistics.median(rng.choices(values, k=len(values))) for _ in range(resamples))
+    return medians[int(0.025 * resamples)], medians[int(0.975 * resamples) - 1]
+
+
 @dataclass(frozen=True)
 class Summary:
     n: int
     median: float
-    p95: float
+    p95: float | None
+    """Only where n >= 20: the 95th percentile of fewer values is just their maximum."""
     minimum: float
     maximum: float
+    ci_low: float
+    ci_high: float
 
     def short(self) -> str:
         if self.n == 1:
             return f"{self.median:.2f} s (n=1)"
-        return f"{self.median:.2f} s [{self.minimum:.2f}–{self.maximum:.2f}] (n={self.n})"
+        return f"{self.median:.2f} s [{self.ci_low:.2f}–{self.ci_high:.2f}] (n={self.n})"
 
 
-def _p95(values: Sequence[float]) -> float:
+def _p95(values: Sequence[float]) -> float | None:
+    if len(values) < P95_MIN_N:
+        return None
     ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, round(0.95 * (len(ordered) - 1))))
-    return ordered[index]
+    return ordered[max(0, min(len(ordered) - 1, round(0.95 * (len(ordered) - 1))))]
 
 
 def summarise(values: Sequence[float | None]) -> Summary | None:
     present = [v for v in values if v is not None]
     if not present:
         return None
-    return Summary(len(present), statistics.median(present), _p95(present), min(present), max(present))
+    low, high = bootstrap_interval(present)
+    return Summary(len(present), statistics.median(present), _p95(present), min(present), max(present), low, high)
+
+
+def verdict(faster: Sequence[float], slower: Sequence[float]) -> str:
+    """The lab's rule for "A is faster than B": A's 95 % interval of the median lies wholly below B's."""
+    if len(faster) < 2 or len(slower) < 2:
+        return "not enough runs (n < 2)"
+    a, b = bootstrap_interval(faster), bootstrap_interval(slower)
+    if a[1] < b[0]:
+        return "faster"
+    if b[1] < a[0]:
+        return "slower"
+    return "no clear difference"

@@ -248,9 +248,9 @@ def _html_text(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
 
 
-def drift_section(results: Path) -> tuple[str, str]:
+def drift_section(results: Path, whose: str = "your machine") -> tuple[str, str]:
     """The report's section, HTML and Markdown, from the newest stored run alone."""
-    title = "The lesson's drift"
+    title = f"The lesson's drift, {whose}"
     try:
         found = latest(results)
     except LabError as exc:  # one bad file must not cost the whole report
@@ -258,8 +258,8 @@ def drift_section(results: Path) -> tuple[str, str]:
     else:
         missing = "No drift record yet: run `./lab drift`."
     if found is None:
-        return (f"<section id=drift><h2>{title}</h2><p>{_html_text(missing)}</p></section>",
+        return (f"<section><h2>{title}</h2><p>{_html_text(missing)}</p></section>",
                 f"## {title}\n\n{missing}\n")
     intro = _intro(*found)
-    return (f"<section id=drift><h2>{title}</h2><p>{_html_text(intro)}</p>{render_html(found[1])}</section>",
+    return (f"<section><h2>{title}</h2><p>{_html_text(intro)}</p>{render_html(found[1])}</section>",
             f"## {title}\n\n{intro}\n\n{render_markdown(found[1])}")

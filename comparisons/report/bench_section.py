@@ -15,7 +15,7 @@ from typing import Any
 
 from comparisons.authoring import authoring_cost
 from comparisons.bench.records import BenchRecord, load_bench
-from comparisons.metrics import summarise, total
+from comparisons.metrics import overhead, summarise, total
 from comparisons.pairs import Pair, discover
 from comparisons.records import RunRecord
 from comparisons.report.plots_bench import memory_plot, scaling_plot
@@ -69,7 +69,7 @@ def _fmt(values: list[float], unit: str = "s") -> str:
     summary = summarise(values)
     if summary is None:
         return "—"
-    spread = f" [{summary.minimum:.2f}–{summary.maximum:.2f}]" if summary.n > 1 else ""
+    spread = f" [{summary.ci_low:.2f}–{summary.ci_high:.2f}]" if summary.n > 1 else ""
     return f"{summary.median:.2f} {unit}{spread} (n={summary.n})"
 
 
@@ -136,12 +136,10 @@ def scaling_rows(view: BenchView, workload: str) -> tuple[list[list[str]], dict[
         for side in SIDES:
             values = _totals(items, side)
             row.append(_fmt(values))
+            row.append(_fmt([v for c in items if side in c.runs and (v := overhead(c.runs[side])) is not None]))
             if values:
                 series[side].append((size, statistics.median(values), min(values), max(values)))
-                if base:
-                    row.append(f"{statistics.median(values) - statistics.median(base):.2f} s")
-                else:
-                    row.append("—")
+            row.append(f"{statistics.median(values) - statistics.median(base):.2f} s" if values and base else "—")
         if base:
             series["baseline"].append((size, statistics.median(base), min(base), max(base)))
         row.append(_fmt(base) if base else "—")
@@ -149,8 +147,19 @@ def scaling_rows(view: BenchView, workload: str) -> tuple[list[list[str]], dict[
     return rows, series
 
 
-SCALING_HEADER = ["size", "Airflow trigger → done", "Airflow overhead vs baseline", "Prefect trigger → done",
-                  "Prefect overhead vs baseline", "plain Python baseline"]
+SCALING_HEADER = ["size", "Airflow trigger → done", "Airflow overhead (minus pipeline code)",
+                  "Airflow minus plain Python", "Prefect trigger → done", "Prefect overhead (minus pipeline code)",
+                  "Prefect minus plain Python", "plain Python baseline"]
+
+
+def caps_text(view: BenchView) -> str:
+    """The concurrency caps that shaped the session's bursts and fan-outs, as its setup record stored them."""
+    caps = (view.setup.values.get("caps") if view.setup else None) or {}
+    if not caps:
+        return "concurrency caps: not recorded by this session"
+    return "Concurrency caps: " + "; ".join(
+        f"{side.capitalize()} " + ", ".join(f"{name} = {value} ({why})" for name, value, why in entries)
+        for side, entries in caps.items())
 
 
 def _run_latencies(runs: list[dict[str, Any]]) -> list[float]:
@@ -237,21 +246,22 @@ def sweep_conditions(view: BenchView) -> str:
     return text
 
 
-def bench_markdown(view: BenchView, pairs: list[Pair]) -> str:
-    parts = [f"## Benchmark — session {view.session}, {view.profile} profile", "",
+def bench_markdown(view: BenchView, pairs: list[Pair], whose: str = "your machine") -> str:
+    parts = [f"## Benchmark, {whose} — session {view.session}, {view.profile} profile", "",
              f"Conditions: {sweep_conditions(view)}.", ""]
     parts += [_md_table(SETUP_HEADER, setup_rows(view)), ""]
     catalogue = [[c, _fmt(_totals(items, "airflow")), _fmt(_totals(items, "prefect"))]
                  for c, items in _by_pair(view).items()]
     if catalogue:
-        parts += ["Every pair (trigger → done, median [min–max], warm-up excluded):", "",
+        parts += ["Every pair (trigger → done, median [95 % bootstrap interval], warm-up excluded):", "",
                   _md_table(["pair", "Airflow", "Prefect"], catalogue), ""]
     for workload, (title, _) in SCALING.items():
         rows, _ = scaling_rows(view, workload)
         if rows:
             parts += [f"{title[0].upper()}{title[1:]}:", "", _md_table(SCALING_HEADER, rows), ""]
+            parts += [f"{caps_text(view)}.", ""] if workload == "fanout" else []
     if view.of_kind("concurrent"):
-        parts += ["Concurrent runs:", "", _md_table(BURST_HEADER, burst_rows(view)), ""]
+        parts += ["Concurrent runs:", "", _md_table(BURST_HEADER, burst_rows(view)), "", f"{caps_text(view)}.", ""]
     if view.of_kind("local"):
         parts += ["Local run with no server (`dag.test()` / a plain flow call), process start included:", "",
                   _md_table(["side", "seconds", "succeeded"], local_rows(view)), ""]
@@ -266,8 +276,10 @@ def _by_pair(view: BenchView) -> dict[str, list[Comparison]]:
     return dict(sorted(grouped.items()))
 
 
-def bench_html(view: BenchView, pairs: list[Pair]) -> str:
-    out = [f"<section id=bench-{view.profile}><h2>Benchmark — {view.profile} profile</h2>",
+def bench_html(view: BenchView, pairs: list[Pair], whose: str = "your machine") -> str:
+    anchor = "reference" if whose != "your machine" else "yours"
+    out = [f"<section id=bench-{anchor}-{view.profile}><h2>Benchmark, {html.escape(whose)} — {view.profile} "
+           f"profile</h2>",
            f"<p class=muted>Session {html.escape(view.session)}; raw records in "
            f"{html.escape(str(view.folder))} and the comparisons labelled with this session.</p>",
            f"<p>Conditions: {html.escape(sweep_conditions(view))}.</p>",
@@ -281,11 +293,13 @@ def bench_html(view: BenchView, pairs: list[Pair]) -> str:
         rows, series = scaling_rows(view, workload)
         if rows:
             out += [f"<h3>{html.escape(title.capitalize())}</h3>", _table(SCALING_HEADER, rows)]
+            out += [f"<p class=muted>{html.escape(caps_text(view))}.</p>"] if workload == "fanout" else []
             plots.append(scaling_plot(title, xlabel, series))
     if plots:
         out.append('<div class="plots">' + "".join(plots) + "</div>")
     if view.of_kind("concurrent"):
-        out += ["<h3>Concurrent runs</h3>", _table(BURST_HEADER, burst_rows(view))]
+        out += ["<h3>Concurrent runs</h3>", _table(BURST_HEADER, burst_rows(view)),
+                f"<p class=muted>{html.escape(caps_text(view))}.</p>"]
     if view.of_kind("local"):
         out += ["<h3>Local run, no server</h3>", _table(["side", "seconds", "succeeded"], local_rows(view))]
     memory = max(view.of_kind("memory"), key=lambda r: r.values.get("size", 0) if r.values.get("workload") == "fanout"

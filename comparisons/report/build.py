@@ -19,6 +19,7 @@ from pygments.lexers import PythonLexer
 from comparisons.drift.table import drift_section
 from comparisons.metrics import METRICS, Summary, summarise
 from comparisons.pairs import discover
+from comparisons.publish import published
 from comparisons.report.bench_section import authoring_section, bench_html, bench_markdown, load_view
 from comparisons.report.claims import claims_section
 from comparisons.report.faults_section import faults_section
@@ -31,6 +32,7 @@ __all__ = ["build_report"]
 
 #: Phases that add up to trigger → done on each side's own timestamps; the tasks' open time is split
 #: into the pipeline's code (timed inside the task) and the rest (task start-up and hand-back).
+REFERENCE = "the lab's reference (published/)"
 BREAKDOWN = ("pickup", "first_task_wait", "task_overhead", "work", "gaps", "tail")
 
 
@@ -85,8 +87,9 @@ def _markdown(pairs: list[PairResults], conditions: dict[str, str], generated: s
         f"Generated {generated} from {conditions['comparisons']} stored comparisons.", "",
         f"- Machine: {conditions['machine']}", f"- Versions: {conditions['versions']}",
         f"- Profile: {conditions['profiles']}; {conditions['mode']}", "",
-        "Timings are medians [min–max] over the comparisons whose outputs matched, from the servers' own "
-        "timestamps (trigger recorded → run finished).", "",
+        "Timings are medians [95 % bootstrap interval] over the comparisons whose outputs matched: trigger → "
+        "done from the servers' own timestamps, overhead = that minus the pipeline's own code, timed inside "
+        "the tasks (docs/methodology.md).", "",
         "| pair | outputs equal | Airflow trigger → done | Prefect trigger → done "
         "| Airflow overhead | Prefect overhead |",
         "|---|---|---|---|---|---|",
@@ -125,12 +128,12 @@ def _pair_html(settings: LabSettings, pair: PairResults, files: dict[str, tuple[
     out.append("<p>" + ", ".join(f'<span class="{s}">{n} {s}</span>' for s, n in sorted(statuses.items()))
                + f" of {len(pair.comparisons)} comparisons. Timings count only the equal ones.</p>")
     out.append("<table><tr><th>metric</th><th>what it measures</th>"
-               + "".join(f"<th>{s}: median [min–max]</th><th>p95</th>" for s in SIDES) + "</tr>")
+               + "".join(f"<th>{s}: median [95 % interval]</th><th>p95 (n ≥ 20)</th>" for s in SIDES) + "</tr>")
     for metric in METRICS:
         cells = ""
         for side in SIDES:
             s = pair.summary(side, metric.name)
-            cells += f"<td>{_fmt(s)}</td><td>{f'{s.p95:.2f} s' if s else '—'}</td>"
+            cells += f"<td>{_fmt(s)}</td><td>{f'{s.p95:.2f} s' if s and s.p95 is not None else '—'}</td>"
         out.append(f"<tr><td>{metric.label}</td><td class=muted>{metric.description}</td>{cells}</tr>")
     out.append("</table>")
     if pair.counted:
@@ -186,21 +189,27 @@ def build_report(settings: LabSettings) -> tuple[Path, Path]:
     ui_html, ui_md = screenshots_section(settings.reports)
     body.append(ui_html)
     markdown += ("\n" + ui_md) if ui_md else ""
-    views = load_view(settings)
-    body += [bench_html(view, discover(settings)) for view in views]
+    # The committed reference session sits beside the user's own records, so a first report is complete.
+    reference = published(settings)
+    views, reference_views = load_view(settings), load_view(reference)
+    for whose, shown in ((REFERENCE, reference_views), ("your machine", views)):
+        body += [bench_html(view, discover(settings), whose) for view in shown]
+        markdown += "".join("\n" + bench_markdown(view, discover(settings), whose) for view in shown)
     authoring_html, authoring_md = authoring_section(settings)
-    # The claims are judged on the lab's own settings; the stock profile's figures sit beside them.
-    judged = next((v for v in views if v.profile == "tuned"), views[0] if views else None)
+    # The claims are judged on the lab's own settings (the stock profile's figures sit beside them), from
+    # the user's own full sweep where there is one, else from the reference session.
+    judged = next((v for v in views + reference_views if v.profile == "tuned" and v.counted("fanout")),
+                  next(iter(reference_views or views), None))
     claims_html, claims_md = claims_section(discover(settings), judged)
     body += [authoring_html, claims_html]
-    markdown += "".join("\n" + bench_markdown(view, discover(settings)) for view in views)
     markdown += "\n" + claims_md + "\n" + authoring_md
-    faults_html, faults_md = faults_section(settings)
-    body.append(faults_html)
-    markdown += ("\n" + faults_md) if faults_md else ""
-    drift_html, drift_md = drift_section(settings.results)
-    body.append(drift_html)
-    markdown += "\n" + drift_md
+    for whose, lab in ((REFERENCE, reference), ("your machine", settings)):
+        faults_html, faults_md = faults_section(lab, whose)
+        body.append(faults_html)
+        markdown += ("\n" + faults_md) if faults_md else ""
+        drift_html, drift_md = drift_section(lab.results, whose)
+        body.append(drift_html)
+        markdown += "\n" + drift_md
     if broken:
         body.append("<h2>Unreadable result files</h2><ul>" + "".join(
             f"<li>{html.escape(str(p))}: {html.escape(why)}</li>" for p, why in broken) + "</ul>")

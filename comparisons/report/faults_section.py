@@ -42,7 +42,7 @@ def _record_file(settings: LabSettings, record: FaultRecord) -> Path | None:
     return next((settings.results / "faults").glob(f"*-{record.record_id}.json"), None)
 
 
-def faults_section(settings: LabSettings) -> tuple[str, str]:
+def faults_section(settings: LabSettings, whose: str = "your machine") -> tuple[str, str]:
     """HTML and Markdown; two empty strings until `./lab fault` has recorded something."""
     records = _newest(settings)
     if not records:
@@ -52,7 +52,7 @@ def faults_section(settings: LabSettings) -> tuple[str, str]:
              "failure (a failed or retried try, a crashed run); *recovered*: the run ended as it should with no "
              "help beyond the restart the scenario includes; *data intact*: the output table holds exactly the "
              "expected rows, or none at all — never a partial or duplicated load.")
-    md = ["## Fault matrix", "", intro, "", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    md = [f"## Fault matrix, {whose}", "", intro, "", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     md += ["| " + " | ".join(cell.replace("|", "/") for cell in _row(r)) + " |" for r in records]
     md += ["", "What each scenario does: " + "; ".join(f"**{s.name}**: {s.summary}" for s in SCENARIOS.values())
            + ".", ""]
@@ -71,6 +71,6 @@ def faults_section(settings: LabSettings) -> tuple[str, str]:
              + "</table>")
     scenarios = "<ul>" + "".join(f"<li><b>{html.escape(s.name)}</b> ({html.escape(s.pair)}): "
                                  f"{html.escape(s.summary)}</li>" for s in SCENARIOS.values()) + "</ul>"
-    body = (f"<section id=faults><h2>Fault matrix</h2><p>{html.escape(intro).replace('*', '')}</p>{table}"
+    body = (f"<section><h2>Fault matrix, {html.escape(whose)}</h2><p>{html.escape(intro).replace('*', '')}</p>{table}"
             f"{scenarios}</section>")
     return body, "\n".join(md)

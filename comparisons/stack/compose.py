@@ -86,8 +86,9 @@ COMPOSE_ONLY_ENVIRONMENT: Mapping[str, tuple[str, ...]] = {
 _MOUNTS: Mapping[str, tuple[str, ...]] = {
     "airflow": ("airflow_dags", "shared_logic", "config"),
     "prefect-server": (),
-    "prefect": ("prefect_flows", "shared_logic", "comparisons", "config"),
-    "lab": ("airflow_dags", "prefect_flows", "shared_logic", "comparisons", "config"),
+    # `comparisons` reads the versions from the locks in `requirements/`.
+    "prefect": ("prefect_flows", "shared_logic", "comparisons", "config", "requirements"),
+    "lab": ("airflow_dags", "prefect_flows", "shared_logic", "comparisons", "config", "requirements", "published"),
 }
 _HEALTH_TIMING = {"interval": "5s", "timeout": "10s", "retries": 5, "start_period": "180s"}
 # `airflow jobs check` imports Airflow: seconds of CPU, over a minute on a loaded 2-core machine.

@@ -93,12 +93,13 @@ def test_bench_section_reports_setup_scaling_and_baseline(lab: LabSettings) -> N
     (view,) = load_view(lab)
     assert setup_rows(view)[0][:5] == ["airflow", "135", "275 MiB", "6.0 s", "15.0 s"]
     rows, series = scaling_rows(view, "chain")
-    assert rows == [["10", "4.00 s [4.00–4.00] (n=2)", "3.45 s", "4.10 s [4.10–4.10] (n=2)", "3.55 s",
+    # No pipeline-code timing in these records: overhead is "—", never guessed from task timestamps.
+    assert rows == [["10", "4.00 s [4.00–4.00] (n=2)", "—", "3.45 s", "4.10 s [4.10–4.10] (n=2)", "—", "3.55 s",
                      "0.55 s [0.50–0.60] (n=2)"]]
     assert series["baseline"] == [(10, 0.55, 0.5, 0.6)]
     html_path, md_path = build_report(lab)
     page = html_path.read_text()
-    assert "Benchmark — tuned profile" in page and "Sequential chain of light tasks" in page
+    assert "Benchmark, your machine — tuned profile" in page and "Sequential chain of light tasks" in page
     assert "The lesson's claims" in md_path.read_text()
 
 

@@ -128,5 +128,5 @@ def test_the_report_carries_the_drift_table(lab: LabSettings) -> None:
     html_path, md_path = build_report(lab)
     assert "## The lesson's drift" in md_path.read_text()
     assert "| 6.1 | `DAG(..., schedule_interval='@daily')` | Airflow 3.3.2 | **fails** |" in md_path.read_text()
-    assert "<section id=drift>" in html_path.read_text()
+    assert "The lesson's drift, your machine</h2>" in html_path.read_text()
     assert "Unreadable result files" not in html_path.read_text()  # drift/ is not a folder of comparisons

@@ -1,0 +1,101 @@
+"""The reference records: `published/` holds one finished bench session, one fault matrix and one drift
+run, copied from `results/` file for file, so a reader can re-derive every figure the docs print.
+
+`published/` has the layout of `results/` (comparisons under `<date>/`, `bench/<session>/`,
+`faults/`, `drift/`), so the report and the docs read it with the same loaders. Publishing a kind
+replaces the previous reference of that kind; git keeps the history.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from comparisons.bench.records import load_bench
+from comparisons.drift.table import FOLDER as DRIFT_FOLDER
+from comparisons.drift.table import latest as latest_drift
+from comparisons.errors import LabError
+from comparisons.results import load_all
+from comparisons.settings import LabSettings
+
+__all__ = ["published", "publish_drift", "publish_faults", "publish_session"]
+
+
+def published(settings: LabSettings) -> LabSettings:
+    """The same settings, reading the committed reference records instead of the user's own."""
+    return dataclasses.replace(settings, results=settings.root / "published")
+
+
+def _copy(files: list[Path], source: Path, target: Path) -> int:
+    for path in files:
+        destination = target / path.relative_to(source)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, destination)
+    return len(files)
+
+
+def _session_files(results: Path, session: str) -> list[Path]:
+    comparisons, _ = load_all(results)
+    records, _ = load_bench(results)
+    return ([path for path, c in comparisons if c.labels.get("bench_session") == session]
+            + [path for path, r in records if r.session == session and r.kind != "error"])
+
+
+def publish_session(settings: LabSettings, session: str, *, partial: bool = False,
+                    progress: Callable[[str], None] = print) -> int:
+    """Copy a finished bench session into `published/`, replacing the previous one; returns files copied."""
+    records, _ = load_bench(settings.results)
+    known = sorted({r.session for _, r in records})
+    setup = next((r for _, r in records if r.session == session and r.kind == "setup"), None)
+    if setup is None:
+        raise LabError(f"no bench session {session!r} in {settings.results / 'bench'}. "
+                       f"Known sessions: {', '.join(known) or '(none: run `./lab bench`)'}.")
+    files = _session_files(settings.results, session)
+    planned = set(setup.values.get("plan", {}).get("steps", []))
+    done = {json.loads(path.read_text()).get("labels", {}).get("key") for path in files} | {
+        r.key for _, r in records if r.session == session}
+    missing = sorted(planned - done)
+    if missing and not partial:
+        raise LabError(f"session {session} is not finished: {len(missing)} of {len(planned)} steps are missing "
+                       f"(first: {', '.join(missing[:3])}). Run `./lab bench` to resume it, or publish it as it is "
+                       f"with --partial (the docs then say which steps are missing).")
+    target = published(settings).results
+    for _, record in load_bench(target)[0]:  # the previous reference session goes, as a whole
+        shutil.rmtree(target / "bench" / record.session, ignore_errors=True)
+    for path, _ in load_all(target)[0]:
+        path.unlink()
+    count = _copy(files, settings.results, target)
+    progress(f"published bench session {session}: {count} records in {target}"
+             + (f" ({len(missing)} planned steps missing)" if missing else ""))
+    return count
+
+
+def publish_faults(settings: LabSettings, progress: Callable[[str], None] = print) -> int:
+    """Copy the newest record of each (scenario, orchestrator) into `published/faults/`."""
+    source = settings.results / "faults"
+    newest: dict[tuple[str, str], Path] = {}
+    for path in sorted(source.glob("*.json")):  # names start with the time: the last one wins
+        data = json.loads(path.read_text())
+        newest[(data["scenario"], data["orchestrator"])] = path
+    if not newest:
+        raise LabError(f"no fault records in {source}: run `./lab fault all` first.")
+    target = published(settings).results / "faults"
+    shutil.rmtree(target, ignore_errors=True)
+    count = _copy(sorted(newest.values()), source, target)
+    progress(f"published {count} fault records in {target}")
+    return count
+
+
+def publish_drift(settings: LabSettings, progress: Callable[[str], None] = print) -> int:
+    """Copy the newest drift run into `published/drift/`, replacing the previous one."""
+    found = latest_drift(settings.results)
+    if found is None:
+        raise LabError(f"no drift run in {settings.results / DRIFT_FOLDER}: run `./lab drift` first.")
+    target = published(settings).results / DRIFT_FOLDER
+    shutil.rmtree(target, ignore_errors=True)
+    _copy([found[0]], settings.results / DRIFT_FOLDER, target)
+    progress(f"published drift run {found[0].name} in {target}")
+    return 1
