@@ -240,7 +240,7 @@ def alternate(sides: list[OrchestratorClient], repetition: int) -> list[Orchestr
 
 def prepare_parameters(sides: list[OrchestratorClient], pair: str, given: Mapping[str, Any]) -> dict[str, Any]:
     """Validate `given` against both servers' schemas and fill in the defaults."""
-    validate_parameters(pair, {c.name: c.parameter_schema(pair) for c in sides}, given)
+    validate_parameters(pair, {c.name: c.parameter_schema(pair, given) for c in sides}, given)
     return {**sides[0].parameters(pair), **given}
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from comparisons.clients.base import POLL_INTERVAL_S, poll_until_terminal, request_with_retries
-from comparisons.errors import AuthError, LabError, UnknownPairError
+from comparisons.errors import AuthError, BadParametersError, LabError, UnknownPairError
 from comparisons.pairs import airflow_dag_id
 from comparisons.records import RunRecord, TaskRecord, parse_time
 from comparisons.work_log import with_work
@@ -98,8 +98,12 @@ class AirflowClient:
         details = self._json("GET", f"/api/v2/dags/{pair}/details", pair)
         return {name: spec.get("value") for name, spec in (details.get("params") or {}).items()}
 
-    def parameter_schema(self, pair: str) -> dict[str, Any]:
-        details = self._json("GET", f"/api/v2/dags/{pair}/details", pair)
+    def parameter_schema(self, pair: str, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        try:  # the DAG these parameters would run: bench_chain's length picks one
+            dag_id = airflow_dag_id(pair, given or {})
+        except ValueError as exc:
+            raise BadParametersError(f"{pair}: {exc}") from exc
+        details = self._json("GET", f"/api/v2/dags/{dag_id}/details", pair)
         return {name: spec.get("schema", {}) for name, spec in (details.get("params") or {}).items()}
 
     def _dag(self, pair: str, run_id: str) -> str:

@@ -30,8 +30,8 @@ class OrchestratorClient(Protocol):
         """The pipeline's parameters and their defaults, as the server knows them."""
         ...
 
-    def parameter_schema(self, pair: str) -> dict[str, Any]:
-        """JSON schema of each parameter, for validation before a trigger."""
+    def parameter_schema(self, pair: str, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """JSON schema of each parameter, for validation before a trigger (of the run `given` would start)."""
         ...
 
     def trigger(self, pair: str, parameters: Mapping[str, Any]) -> str:

@@ -73,7 +73,7 @@ class PrefectClient:
         schema = self.deployment(pair).get("parameter_openapi_schema") or {}
         return {name: spec.get("default") for name, spec in (schema.get("properties") or {}).items()}
 
-    def parameter_schema(self, pair: str) -> dict[str, Any]:
+    def parameter_schema(self, pair: str, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
         schema = self.deployment(pair).get("parameter_openapi_schema") or {}
         return dict(schema.get("properties") or {})
 
