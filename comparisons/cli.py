@@ -336,8 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-restart", action="store_true", help="measure the running stack (skip the cold start)")
     p.add_argument("--new", action="store_true", help="start a new session instead of resuming")
     p.add_argument("--repeat", type=_positive, default=None, metavar="N",
-                   help="runs per pair and size after the warm-up (default: 2; the costliest "
-                        "sizes keep their cap)")
+                   help="runs per pair and size after the warm-up (default: the profile's, 5 in the full "
+                        "sweep; the costliest sizes keep their cap)")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for one run")
     p = add("fault", cmd_fault, "inject a fault into a running pair on both orchestrators and record the outcome")
     p.add_argument("scenario", metavar="SCENARIO",

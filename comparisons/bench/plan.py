@@ -64,7 +64,7 @@ PROFILES: dict[str, SweepProfile] = {
         # at once take over 4 minutes to drain: those run 3 times, so the sweep fits in about 90 minutes
         # (it resumes where it stopped, so it may span sittings). A burst of K gives K latencies a run.
         fewer={("fanout", 1000): 3, ("concurrent", 50): 3},
-        catalogue=True, local_repeat=1),
+        catalogue=True, local_repeat=5),
 }
 
 #: Workload -> (pair, parameter that carries the size). Pairs missing from the lab are skipped.
