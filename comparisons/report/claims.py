@@ -6,12 +6,14 @@ claim whose evidence is missing says so instead of guessing.
 
 from __future__ import annotations
 
-import statistics
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from comparisons.authoring import authoring_cost
+from comparisons.metrics import summarise, verdict
 from comparisons.pairs import Pair
 from comparisons.report.bench_section import BenchView, _totals
+from comparisons.results import Comparison
 from comparisons.settings import SIDES
 
 __all__ = ["Claim", "claims", "claims_section"]
@@ -25,8 +27,13 @@ class Claim:
     verdict: str  # "holds" | "partly" | "no longer true for Airflow 3" | "not measured"
 
 
-def _median(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None
+def _short(values: list[float]) -> str:
+    summary = summarise(values)
+    return summary.short() if summary else "no run"
+
+
+#: How a speed verdict is decided, printed beside each one.
+RULE = "faster means its 95 % bootstrap interval of the median lies wholly below the other's"
 
 
 def claims(pairs: list[Pair], view: BenchView | None) -> list[Claim]:
@@ -75,28 +82,33 @@ def claims(pairs: list[Pair], view: BenchView | None) -> list[Claim]:
             "partly"))
     local = view.of_kind("local")
     if local:
-        seconds = {s: _median([r.values[s]["seconds"] for r in local if r.values[s]["state"] == "success"])
-                   for s in SIDES}
-        if all(v is not None for v in seconds.values()):
+        seconds = {s: [r.values[s]["seconds"] for r in local if r.values[s]["state"] == "success"] for s in SIDES}
+        if all(seconds.values()):
+            faster = verdict(seconds["prefect"], seconds["airflow"])
             result.append(Claim(
                 "Local execution / testing", "Airflow: complex setup; Prefect: instant, like regular functions",
                 f"in-process run of etl_basic with no server, process start included: Airflow `dag.test()` "
-                f"{seconds['airflow']:.1f} s, Prefect flow call {seconds['prefect']:.1f} s (Prefect starts a "
-                f"temporary local server for it)",
-                "no longer true for Airflow 3" if seconds["airflow"] <= seconds["prefect"] * 1.5 else "partly"))
+                f"{_short(seconds['airflow'])}, Prefect flow call {_short(seconds['prefect'])} "
+                f"(Prefect starts a temporary local server for it); {RULE}: Prefect {faster}",
+                "partly" if faster == "faster" else "no longer true for Airflow 3"))
         result.append(Claim(
             "State management", "Airflow: DB required; Prefect: optional",
             "Prefect's first flow call with no server starts a temporary server on a SQLite database: state is "
             "still kept in a database, created for you; Airflow's `dag.test()` needs a migrated metadata DB",
             "partly"))
     pair_runs = view.counted("pair") or view.counted("chain")
-    medians = {s: _median(_totals(pair_runs, s)) for s in SIDES}
-    if all(v is not None for v in medians.values()):
+    by_pair: dict[str, list[Comparison]] = defaultdict(list)
+    for comparison in pair_runs:
+        by_pair[comparison.pair].append(comparison)
+    verdicts = Counter(verdict(_totals(runs, "prefect"), _totals(runs, "airflow")) for runs in by_pair.values())
+    if by_pair:
         result.append(Claim(
             "Speed (implied: lightweight)", "Prefect runs flows with less ceremony",
-            f"median trigger → done over the measured pairs: Airflow {medians['airflow']:.1f} s, "
-            f"Prefect {medians['prefect']:.1f} s",
-            "holds" if medians["prefect"] < medians["airflow"] else "no longer true for Airflow 3"))
+            f"trigger → done per pair ({RULE}): Prefect faster on {verdicts['faster']} of {len(by_pair)} pairs, "
+            f"slower on {verdicts['slower']}, no clear difference on {verdicts['no clear difference']}"
+            + (f", too few runs on {few}" if (few := verdicts["not enough runs (n < 2)"]) else ""),
+            "holds" if verdicts["faster"] > len(by_pair) / 2
+            else "partly" if verdicts["faster"] else "no longer true for Airflow 3"))
     return result
 
 

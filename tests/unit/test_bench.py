@@ -109,3 +109,15 @@ def test_claims_are_computed_from_code_and_records(lab: LabSettings) -> None:
     assert topics["Definition"].verdict == "no longer true for Airflow 3"
     assert "2 processes idle, against Airflow's 40" in topics["Scheduling"].evidence
     assert topics["Dynamic workflows"].verdict == "not measured"
+
+
+def test_the_speed_claim_counts_pairs_by_the_interval_rule(lab: LabSettings) -> None:
+    write_bench(lab.results, _setup_record())
+    for rep, offset in enumerate((0.0, 10.0, 20.0), start=1):
+        labels = {"bench_session": "s1", "key": f"pair-etl_basic-rep{rep}", "workload": "pair", "size": 0}
+        write(lab.results, dataclasses.replace(comparison(offset=offset), labels=labels))
+    speed = {c.topic: c for c in claims(discover(lab), load_view(lab)[0])}["Speed (implied: lightweight)"]
+    # Airflow 4.0 s every time, Prefect 4.1 s: the intervals do not overlap, so Prefect is slower here.
+    assert "Prefect faster on 0 of 1 pairs, slower on 1" in speed.evidence
+    assert "95 % bootstrap interval" in speed.evidence
+    assert speed.verdict == "no longer true for Airflow 3"
