@@ -177,18 +177,17 @@ def cmd_report(settings: LabSettings, args: argparse.Namespace) -> int:
 
 def cmd_screenshots(settings: LabSettings, args: argparse.Namespace) -> int:
     """The README's UI path in Chromium, saving what each UI shows for the report and the README."""
-    from comparisons.report.screenshots_section import SCREENSHOTS_FOLDER
     from comparisons.stack.secrets import read_env_file
     from comparisons.ui_tour import TOUR_PAIR, take_tour
 
     secrets = read_env_file(settings.env_file)
     if not secrets:
         raise LabError(f"{settings.env_file} does not exist yet: start the lab with `./lab up` first.")
-    folder = settings.reports / SCREENSHOTS_FOLDER
+    folder = settings.screenshots
     tour = take_tour(secrets["LAB_ADMIN_USERNAME"], secrets["LAB_ADMIN_PASSWORD"], TOUR_PAIR, folder)
     for run in (tour.airflow_run, tour.prefect_run):
         print(f"{run.orchestrator}: {TOUR_PAIR} {run.run_id} {run.state} in the UI  {run.url}")
-    print(f"Screenshots: {folder}/ (`./lab collect` pairs these two runs; `./lab report` embeds the pictures)")
+    print(f"Screenshots: {folder}/ (the docs and `./lab report` show them; `./lab collect` pairs these two runs)")
     return 0 if tour.airflow_run.succeeded and tour.prefect_run.succeeded else 1
 
 
@@ -352,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("docs", cmd_docs, "regenerate the README's and docs/' figure tables from published/ (no server)")
     add("drift", cmd_drift, "try each construct of the Prefect 2-era lesson on the pinned releases; print the table")
     add("screenshots", cmd_screenshots, "trigger etl_basic from both UIs in Chromium and save what they show "
-        "to reports/screenshots/")
+        "to docs/screenshots/")
     add("test", cmd_test, "run the test suite (further arguments go to pytest)")
     return parser
 

@@ -30,6 +30,8 @@ class LabSettings:
     results: Path = field(default=REPO_ROOT / "results")
     reports: Path = field(default=REPO_ROOT / "reports")
     env_file: Path = field(default=REPO_ROOT / ".env")
+    #: The UI pictures `./lab screenshots` takes: committed, so the docs show them on a forge.
+    screenshots: Path = field(default=REPO_ROOT / "docs" / "screenshots")
     # Where the harness reaches the servers: native mode's defaults; the compose `lab` service sets
     # LAB_AIRFLOW_URL / LAB_PREFECT_URL / LAB_POSTGRES_HOST to the compose network's service names.
     airflow_url: str = f"http://127.0.0.1:{AIRFLOW_PORT}"
@@ -49,6 +51,7 @@ class LabSettings:
             results=pick("LAB_RESULTS_DIR", root / "results"),
             reports=pick("LAB_REPORTS_DIR", root / "reports"),
             env_file=pick("LAB_ENV_FILE", root / ".env"),
+            screenshots=root / "docs" / "screenshots",
             airflow_url=os.environ.get("LAB_AIRFLOW_URL") or cls.airflow_url,
             prefect_url=os.environ.get("LAB_PREFECT_URL") or cls.prefect_url,
             postgres_host=os.environ.get("LAB_POSTGRES_HOST") or cls.postgres_host,

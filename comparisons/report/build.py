@@ -186,7 +186,7 @@ def build_report(settings: LabSettings) -> tuple[Path, Path]:
                              for cell in row.strip("|").split("|")) + "</tr>"
             for i, row in enumerate(rows) if i != 1) + "</table>")
     body += [_pair_html(settings, pair, files) for pair in pairs]
-    ui_html, ui_md = screenshots_section(settings.reports)
+    ui_html, ui_md = screenshots_section(settings.screenshots, settings.reports)
     body.append(ui_html)
     markdown += ("\n" + ui_md) if ui_md else ""
     # The committed reference session sits beside the user's own records, so a first report is complete.

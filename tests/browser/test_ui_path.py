@@ -10,7 +10,6 @@ picture and no console error. Marked `live` as well: it needs the stack, so `-m 
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -22,7 +21,6 @@ from comparisons.clients.prefect import PrefectClient
 from comparisons.errors import AuthError
 from comparisons.pairs import discover
 from comparisons.report.build import build_report
-from comparisons.report.screenshots_section import SCREENSHOTS_FOLDER
 from comparisons.runner import collect_ui_runs
 from comparisons.settings import LabSettings
 from comparisons.stack.secrets import read_env_file
@@ -38,7 +36,8 @@ pytestmark = [pytest.mark.live, pytest.mark.browser]
 def lab(stack: LabSettings, tmp_path_factory: pytest.TempPathFactory) -> LabSettings:
     """The running stack, with results and reports kept out of the user's folders."""
     scratch = tmp_path_factory.mktemp("ui")
-    return dataclasses.replace(stack, results=scratch / "results", reports=scratch / "reports")
+    return dataclasses.replace(stack, results=scratch / "results", reports=scratch / "reports",
+                               screenshots=scratch / "screenshots")
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +55,12 @@ def test_a_person_triggers_etl_basic_from_each_ui_and_the_report_pairs_the_runs(
         lab: LabSettings, stack: LabSettings, page: Page) -> None:
     secrets = read_env_file(lab.env_file)
     pairs = [pair.name for pair in discover(lab)]
-    shots = lab.reports / SCREENSHOTS_FOLDER
+    shots = lab.screenshots
     airflow = AirflowClient(ui_tour.AIRFLOW_UI, secrets["LAB_ADMIN_USERNAME"], secrets["LAB_ADMIN_PASSWORD"])
     prefect = PrefectClient(ui_tour.PREFECT_UI + "/api")
 
-    # On failure, what the browser showed is kept as reports/screenshots/failure.png.
-    with ui_tour.failure_screenshot(page, stack.reports / SCREENSHOTS_FOLDER):
+    # On failure, what the browser showed is kept as failure.png in the user's reports folder.
+    with ui_tour.failure_screenshot(page, stack.reports):
         # Airflow: sign in with .env's user, Dags → tag `lab`: every pair there, unpaused.
         ui_tour.airflow_login(page, secrets["LAB_ADMIN_USERNAME"], secrets["LAB_ADMIN_PASSWORD"])
         dags = ui_tour.airflow_lab_dags(page, shots)
@@ -106,9 +105,7 @@ def test_a_person_triggers_etl_basic_from_each_ui_and_the_report_pairs_the_runs(
             f"each pair with equal runs draws its latency plot and its breakdown; drawn svgs: {plots}")
         pictures = page.locator("section#uis img").evaluate_all(
             "imgs => imgs.map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0])")
-        expected = [f"{SCREENSHOTS_FOLDER}/{name}" for _, *files in ui_tour.SCREENSHOT_VIEWS for name in files]
+        expected = [f"../screenshots/{name}" for _, *files in ui_tour.SCREENSHOT_VIEWS for name in files]
         assert sorted(pictures) == sorted([src, True] for src in expected)
         assert "## What each UI shows" in md_path.read_text()
 
-    # The pictures also refresh the user's reports/screenshots/, which `./lab report` embeds.
-    shutil.copytree(shots, stack.reports / SCREENSHOTS_FOLDER, dirs_exist_ok=True)
