@@ -178,12 +178,33 @@ def burst_rows(view: BenchView) -> list[list[str]]:
             spread = data.get("trigger_spread_s")  # older records sent the K triggers one after another
             rows.append([str(record.values["size"]), side, f"{data['succeeded']}/{data['triggered']}",
                          str(data["distinct_run_ids"]), "sequential" if spread is None else f"{spread:.2f} s",
-                         f"{drain:.1f} s", _fmt(_run_latencies(data["runs"]))])
+                         f"{drain:.1f} s", f"{data['succeeded'] / drain:.2f}" if drain > 0 else "—",
+                         _fmt(_run_latencies(data["runs"]))])
     return rows
 
 
 BURST_HEADER = ["K runs at once", "side", "succeeded", "distinct run ids", "triggers sent → last answered",
-                "drain (first trigger → last end)", "per-run trigger → done"]
+                "drain (first trigger → last end)", "runs per second (succeeded / drain)", "per-run trigger → done"]
+
+
+def throughput_rows(view: BenchView) -> list[list[str]]:
+    """Mapped tasks per second of a fan-out (size / trigger → done, each run), the same quantity on both sides."""
+    by_size: dict[int, list[Comparison]] = defaultdict(list)
+    for comparison in view.counted("fanout"):
+        by_size[int(comparison.labels["size"])].append(comparison)
+    return [[str(size), *(_rate([size / v for v in _totals(items, side) if v > 0]) for side in SIDES)]
+            for size, items in sorted(by_size.items())]
+
+
+def _rate(values: list[float]) -> str:
+    summary = summarise(values)
+    if summary is None:
+        return "—"
+    interval = "" if summary.n == 1 else f" [{summary.ci_low:.1f}–{summary.ci_high:.1f}]"
+    return f"{summary.median:.1f}/s{interval} (n={summary.n})"
+
+
+THROUGHPUT_HEADER = ["mapped tasks", "Airflow tasks per second", "Prefect tasks per second"]
 
 
 def local_rows(view: BenchView) -> list[list[str]]:
@@ -259,7 +280,9 @@ def bench_markdown(view: BenchView, pairs: list[Pair], whose: str = "your machin
         rows, _ = scaling_rows(view, workload)
         if rows:
             parts += [f"{title[0].upper()}{title[1:]}:", "", _md_table(SCALING_HEADER, rows), ""]
-            parts += [f"{caps_text(view)}.", ""] if workload == "fanout" else []
+            if workload == "fanout":
+                parts += ["Fan-out throughput:", "", _md_table(THROUGHPUT_HEADER, throughput_rows(view)), "",
+                          f"{caps_text(view)}.", ""]
     if view.of_kind("concurrent"):
         parts += ["Concurrent runs:", "", _md_table(BURST_HEADER, burst_rows(view)), "", f"{caps_text(view)}.", ""]
     if view.of_kind("local"):
@@ -293,7 +316,9 @@ def bench_html(view: BenchView, pairs: list[Pair], whose: str = "your machine") 
         rows, series = scaling_rows(view, workload)
         if rows:
             out += [f"<h3>{html.escape(title.capitalize())}</h3>", _table(SCALING_HEADER, rows)]
-            out += [f"<p class=muted>{html.escape(caps_text(view))}.</p>"] if workload == "fanout" else []
+            if workload == "fanout":
+                out += [_table(THROUGHPUT_HEADER, throughput_rows(view)),
+                        f"<p class=muted>{html.escape(caps_text(view))}.</p>"]
             plots.append(scaling_plot(title, xlabel, series))
     if plots:
         out.append('<div class="plots">' + "".join(plots) + "</div>")

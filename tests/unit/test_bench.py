@@ -12,7 +12,7 @@ from comparisons.bench.plan import PROFILES, plan
 from comparisons.bench.records import BenchRecord, load_bench, write_bench
 from comparisons.bench.sweep import _done_keys
 from comparisons.pairs import discover
-from comparisons.report.bench_section import load_view, scaling_rows, setup_rows
+from comparisons.report.bench_section import load_view, scaling_rows, setup_rows, throughput_rows
 from comparisons.report.build import build_report
 from comparisons.report.claims import claims
 from comparisons.results import write
@@ -121,3 +121,12 @@ def test_the_speed_claim_counts_pairs_by_the_interval_rule(lab: LabSettings) -> 
     assert "Prefect faster on 0 of 1 pairs, slower on 1" in speed.evidence
     assert "95 % bootstrap interval" in speed.evidence
     assert speed.verdict == "no longer true for Airflow 3"
+
+
+def test_fan_out_throughput_is_mapped_tasks_per_second_of_trigger_to_done(lab: LabSettings) -> None:
+    write_bench(lab.results, _setup_record())
+    for rep, offset in enumerate((0.0, 10.0), start=1):
+        labels = {"bench_session": "s1", "key": f"fanout-10-rep{rep}", "workload": "fanout", "size": 10}
+        write(lab.results, dataclasses.replace(comparison(offset=offset), labels=labels))
+    # 10 tasks in 4.0 s (Airflow) and 4.1 s (Prefect), twice each.
+    assert throughput_rows(load_view(lab)[0]) == [["10", "2.5/s [2.5–2.5] (n=2)", "2.4/s [2.4–2.4] (n=2)"]]
