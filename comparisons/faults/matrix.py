@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from comparisons.clients.base import OrchestratorClient
@@ -285,16 +286,16 @@ def run_scenario(settings: LabSettings, sides: list[OrchestratorClient], scenari
     return records
 
 
-def load_faults(settings: LabSettings) -> list[FaultRecord]:
-    """Every stored fault record, oldest first (unreadable files are skipped: the report lists results only)."""
+def load_faults(settings: LabSettings) -> tuple[list[FaultRecord], list[tuple[Path, str]]]:
+    """Every stored fault record, oldest first, and the files that could not be read (with why)."""
     import json
 
-    records = []
+    records, broken = [], []
     for path in sorted((settings.results / "faults").glob("*.json")):
         try:
             data = json.loads(path.read_text())
             data.pop("schema_version", None)
             records.append(FaultRecord(**data))
-        except (ValueError, TypeError):
-            continue
-    return sorted(records, key=lambda r: r.created_at)
+        except (ValueError, TypeError) as exc:
+            broken.append((path, f"{type(exc).__name__}: {exc}"))
+    return sorted(records, key=lambda r: r.created_at), broken

@@ -31,7 +31,7 @@ def _row(record: FaultRecord) -> list[str]:
 
 def _newest(settings: LabSettings) -> list[FaultRecord]:
     newest: dict[tuple[str, str], FaultRecord] = {}
-    for record in load_faults(settings):
+    for record in load_faults(settings)[0]:
         newest[(record.scenario, record.orchestrator)] = record
     order = {name: i for i, name in enumerate(SCENARIOS)}
     return sorted(newest.values(), key=lambda r: (order.get(r.scenario, 99), SIDES.index(r.orchestrator)
@@ -45,6 +45,7 @@ def _record_file(settings: LabSettings, record: FaultRecord) -> Path | None:
 def faults_section(settings: LabSettings, whose: str = "your machine") -> tuple[str, str]:
     """HTML and Markdown; two empty strings until `./lab fault` has recorded something."""
     records = _newest(settings)
+    broken = load_faults(settings)[1]
     if not records:
         return "", ""
     intro = ("Each scenario was run on each orchestrator in turn by `./lab fault`: the fault injected into a "
@@ -56,6 +57,8 @@ def faults_section(settings: LabSettings, whose: str = "your machine") -> tuple[
     md += ["| " + " | ".join(cell.replace("|", "/") for cell in _row(r)) + " |" for r in records]
     md += ["", "What each scenario does: " + "; ".join(f"**{s.name}**: {s.summary}" for s in SCENARIOS.values())
            + ".", ""]
+    unreadable = "; ".join(f"{path.name} ({why})" for path, why in broken)
+    md += [f"Unreadable fault records, left out: {unreadable}.", ""] if broken else []
     rows = []
     for record in records:
         cells = _row(record)
@@ -72,5 +75,8 @@ def faults_section(settings: LabSettings, whose: str = "your machine") -> tuple[
     scenarios = "<ul>" + "".join(f"<li><b>{html.escape(s.name)}</b> ({html.escape(s.pair)}): "
                                  f"{html.escape(s.summary)}</li>" for s in SCENARIOS.values()) + "</ul>"
     body = (f"<section><h2>Fault matrix, {html.escape(whose)}</h2><p>{html.escape(intro).replace('*', '')}</p>{table}"
-            f"{scenarios}</section>")
+            f"{scenarios}"
+            + (f"<p class=different>Unreadable fault records, left out: {html.escape(unreadable)}.</p>"
+               if broken else "")
+            + "</section>")
     return body, "\n".join(md)

@@ -93,10 +93,13 @@ def test_the_report_shows_the_newest_record_of_each_scenario_and_side(lab: LabSe
                                      record_id="af1")):
         write_json_once(lab.results / "faults" / f"{record.record_id}-{record.scenario}-{record.record_id}.json",
                         record.to_json())
-    assert len(load_faults(lab)) == 3
+    (lab.results / "faults" / "cut-short.json").write_text('{"scenario": ')
+    records, broken = load_faults(lab)
+    assert len(records) == 3 and [path.name for path, _ in broken] == ["cut-short.json"]
     html_path, md_path = build_report(lab)
     markdown = md_path.read_text()
     assert "## Fault matrix" in markdown
+    assert "cut-short.json" in markdown, "an unreadable record is listed, not skipped"
     assert "| kill-task | airflow | recovered |" in markdown
     assert "| kill-task | prefect | failed safe | yes | 1.5 s | CRASHED |" in markdown
     assert "FAILED" not in markdown.split("## Fault matrix")[1].split("\n\n")[2], "only the newest record"
