@@ -1,0 +1,36 @@
+"""The figures in the README and docs/ are what the committed records in published/ render, never typed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from comparisons.report.docs import README_BEGIN, README_END, render
+from comparisons.settings import LabSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("path", sorted(render(LabSettings(root=ROOT))), ids=lambda p: str(p.relative_to(ROOT)))
+def test_committed_figures_are_what_published_records_render(path: Path) -> None:
+    expected = render(LabSettings(root=ROOT))[path]
+    assert path.read_text() == expected, (
+        f"{path.relative_to(ROOT)} differs from what the records in published/ render: run `./lab docs` "
+        f"(after `./lab publish …` if the records changed) and commit the result.")
+
+
+def test_the_readme_has_the_generated_block() -> None:
+    text = (ROOT / "README.md").read_text()
+    assert text.count(README_BEGIN) == 1 and text.count(README_END) == 1, (
+        "README.md must hold the generated headline block once, between the markers ./lab docs fills")
+
+
+def test_every_published_record_is_readable() -> None:
+    from comparisons.bench.records import load_bench
+    from comparisons.results import load_all
+
+    published = ROOT / "published"
+    _, bad_comparisons = load_all(published)
+    _, bad_bench = load_bench(published)
+    assert not bad_comparisons and not bad_bench, f"unreadable records in published/: {bad_comparisons + bad_bench}"
