@@ -133,8 +133,9 @@ class AirflowClient:
             if not page["task_instances"] or len(found) >= int(page.get("total_entries", 0)):
                 return found
 
-    def describe(self, pair: str, run_id: str) -> RunRecord:
-        dag_id = self._dag(pair, run_id)
+    def describe(self, pair: str, run_id: str, *, dag_id: str | None = None) -> RunRecord:
+        """The run as the server stored it; `dag_id` for a run of the pair's family this client did not trigger."""
+        dag_id = dag_id or self._dag(pair, run_id)
         run = self._json("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}", pair)
         tasks = tuple(sorted(
             (TaskRecord(name=ti["task_id"], state=str(ti["state"]), start=parse_time(ti["start_date"]),

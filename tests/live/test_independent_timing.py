@@ -1,11 +1,11 @@
 """The lab's trigger → done, checked against a clock it does not own.
 
-A plain httpx client, sharing no code with the lab's clients, triggers `bench_chain` (ten tasks) on
-each server and times it itself: from just before its trigger request to the first poll that sees
-the run finished (its runs carry the harness's marks only so `./lab collect` does not take them for
-runs started from a UI). The lab's figure for the same run, from the servers' timestamps, must agree within
-10 %: it can only be shorter (the server records the trigger after the request left and the end
-before the poll sees it), never by more than the request and poll latencies.
+A plain httpx client, sharing no code with the lab's clients, triggers a chain of 40 tasks on each
+server (Airflow's DAG `bench_chain_40`) and times it itself: from just before its trigger request to
+the first poll that sees the run finished. Its runs carry the harness's marks only so `./lab
+collect` does not take them for runs started from a UI. The lab's figure for the same run, from the
+servers' timestamps, must agree within 10 %: it can only be shorter (the server records the trigger
+after the request left and the end before the poll sees it), never by more than those latencies.
 """
 
 from __future__ import annotations
@@ -23,11 +23,14 @@ from comparisons.metrics import total
 from comparisons.runner import credentials
 from comparisons.settings import LabSettings
 from comparisons.stack.services import AIRFLOW_PORT, PREFECT_PORT
+from shared_logic.bench import chain_dag_id
 
 pytestmark = pytest.mark.live
 AIRFLOW = f"http://127.0.0.1:{AIRFLOW_PORT}"
 PREFECT = f"http://127.0.0.1:{PREFECT_PORT}/api"
 PAIR = "bench_chain"
+LENGTH = 40
+DAG_ID = chain_dag_id(LENGTH)
 POLL_S = 0.2
 TIMEOUT_S = 300.0
 
@@ -55,25 +58,25 @@ def _agree(lab_seconds: float | None, own_seconds: float) -> None:
 def test_airflow_trigger_to_done_matches_an_outside_clock(stack: LabSettings) -> None:
     env = credentials(stack)
     lab = AirflowClient(AIRFLOW, env["LAB_ADMIN_USERNAME"], env["LAB_ADMIN_PASSWORD"])
-    lab.wait_for_dag(PAIR)
+    lab.wait_for_dag(PAIR, DAG_ID)
     with httpx.Client(base_url=AIRFLOW, timeout=30) as http:
         token = http.post("/auth/token", json={"username": env["LAB_ADMIN_USERNAME"],
                                               "password": env["LAB_ADMIN_PASSWORD"]}).raise_for_status()
         http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-        http.patch(f"/api/v2/dags/{PAIR}", json={"is_paused": False}).raise_for_status()
+        http.patch(f"/api/v2/dags/{DAG_ID}", json={"is_paused": False}).raise_for_status()
 
         def trigger() -> str:
-            made = http.post(f"/api/v2/dags/{PAIR}/dagRuns", json={
+            made = http.post(f"/api/v2/dags/{DAG_ID}/dagRuns", json={
                 "dag_run_id": f"{HARNESS_PREFIX}clock_{uuid.uuid4().hex[:8]}", "logical_date": None, "conf": {}})
             return str(made.raise_for_status().json()["dag_run_id"])
 
         def finished(run_id: str) -> bool:
-            state = http.get(f"/api/v2/dags/{PAIR}/dagRuns/{run_id}").raise_for_status().json()["state"]
+            state = http.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}").raise_for_status().json()["state"]
             return state in ("success", "failed")
 
         run_id, own = _own_clock(trigger, finished)
-    record = lab.describe(PAIR, run_id)
-    assert record.state == "success"
+    record = lab.describe(PAIR, run_id, dag_id=DAG_ID)
+    assert record.state == "success" and len(record.tasks) == LENGTH + 1
     _agree(total(record), own)
 
 
@@ -82,7 +85,7 @@ def test_prefect_trigger_to_done_matches_an_outside_clock(stack: LabSettings) ->
     deployment_id = lab.deployment(PAIR)["id"]
     with httpx.Client(base_url=PREFECT, timeout=30) as http:
         def trigger() -> str:
-            body = {"parameters": {"length": 10}, "tags": [HARNESS_TAG]}
+            body = {"parameters": {"length": LENGTH}, "tags": [HARNESS_TAG]}
             made = http.post(f"/deployments/{deployment_id}/create_flow_run", json=body)
             return str(made.raise_for_status().json()["id"])
 
@@ -92,5 +95,5 @@ def test_prefect_trigger_to_done_matches_an_outside_clock(stack: LabSettings) ->
 
         run_id, own = _own_clock(trigger, finished)
     record = lab.describe(PAIR, run_id)
-    assert record.state == "success"
+    assert record.state == "success" and len(record.tasks) == LENGTH + 1
     _agree(total(record), own)
