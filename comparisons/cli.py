@@ -305,8 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
-    p = add("all", cmd_all, "main job: set up, start the stack, run every pair on both, write the report")
-    p.add_argument("--repeat", type=_positive, default=3, help="runs per pair and side (default 3)")
+    p = add("all", cmd_all, "main job: set up, start the stack, run every pair once on both, write the report "
+                            "(beside the lab's reference records)")
+    p.add_argument("--repeat", type=_positive, default=1,
+                   help="runs per pair and side (default 1: the repeated figures come from `./lab bench`)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for one run")
     p.add_argument("--profile", choices=("tuned", "stock"), default="tuned")
     p = add("setup", cmd_setup, "create or sync the three locked environments")
