@@ -35,7 +35,7 @@ def escaped(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
 
 def test_the_marker_finds_a_process_that_left_its_services_session(tmp_path: Path,
                                                                    escaped: subprocess.Popen[bytes]) -> None:
-    lab = LabSettings(root=tmp_path)
+    lab = LabSettings(root=tmp_path, state=tmp_path / ".lab")
     assert lab_processes(lab) == {escaped.pid: "prefect-worker"}
     assert lab_processes(LabSettings(root=tmp_path / "other-checkout")) == {}, "another checkout's are not ours"
 
@@ -53,7 +53,7 @@ def test_the_side_not_measured_is_paused_and_resumed_after(tmp_path: Path,
     from comparisons.stack.native import _process_state as _state
     from comparisons.stack.native import measuring_only
 
-    lab = LabSettings(root=tmp_path)
+    lab = LabSettings(root=tmp_path, state=tmp_path / ".lab")
     with measuring_only(lab, "prefect") as paused:
         assert paused == 0 and _state(escaped.pid) != "T", "the side under test is never paused"
     with measuring_only(lab, "airflow") as paused:

@@ -1,8 +1,5 @@
-"""shared_logic: deterministic data, real cleaning, idempotent loads, canonical fingerprints.
-
-The warehouse tests need PostgreSQL: they use LAB_WAREHOUSE_DSN (e.g. the
-`warehouse_test` database) and write only to a scratch schema they drop.
-"""
+"""shared_logic: deterministic data, real cleaning, canonical fingerprints (no database here:
+the loads against PostgreSQL are in tests/pipelines/test_warehouse.py)."""
 
 from __future__ import annotations
 
@@ -11,23 +8,18 @@ import json
 import random
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from shared_logic import (
     ORDERS_COLUMNS,
-    TableMissingError,
     WarehouseNotConfiguredError,
     expected_etl_basic,
     expected_fingerprint,
     extract_orders,
-    fingerprint,
     fingerprint_rows,
     load_orders,
-    load_rows,
     transform_orders,
     warehouse_dsn,
 )
@@ -195,58 +187,3 @@ def test_importing_shared_logic_does_not_load_psycopg2() -> None:
     code = "import sys, shared_logic; print('psycopg2' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
-
-
-# --- against PostgreSQL ----------------------------------------------------------------------
-
-
-@pytest.fixture
-def dsn(warehouse_test_dsn: str) -> str:
-    return warehouse_test_dsn
-
-
-@pytest.fixture
-def scratch_schema(dsn: str) -> Iterator[str]:
-    import psycopg2
-    from psycopg2 import sql
-
-    schema = f"test_shared_logic_{uuid.uuid4().hex[:8]}"
-    yield schema
-    conn = psycopg2.connect(dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
-    finally:
-        conn.close()
-
-
-def test_fingerprint_read_back_from_postgres_equals_the_expected_one(dsn: str, scratch_schema: str) -> None:
-    rows = transform_orders(extract_orders())
-    assert load_rows(dsn, scratch_schema, "etl_basic", ORDERS_COLUMNS, rows) == len(rows)
-    assert fingerprint(dsn, scratch_schema, "etl_basic") == expected_etl_basic()
-
-
-def test_loading_twice_replaces_instead_of_duplicating(dsn: str, scratch_schema: str) -> None:
-    rows = transform_orders(extract_orders())
-    load_rows(dsn, scratch_schema, "etl_basic", ORDERS_COLUMNS, rows)
-    load_rows(dsn, scratch_schema, "etl_basic", ORDERS_COLUMNS, rows)
-    assert fingerprint(dsn, scratch_schema, "etl_basic") == expected_etl_basic()
-    smaller = transform_orders(extract_orders(20))
-    load_rows(dsn, scratch_schema, "etl_basic", ORDERS_COLUMNS, smaller)
-    assert fingerprint(dsn, scratch_schema, "etl_basic")["rows"] == len(smaller)
-
-
-def test_a_failed_load_leaves_the_previous_content(dsn: str, scratch_schema: str) -> None:
-    import psycopg2
-
-    good = transform_orders(extract_orders())
-    load_rows(dsn, scratch_schema, "etl_basic", ORDERS_COLUMNS, good)
-    broken = good[:100] + [good[0]]  # duplicate primary key: fails mid-INSERT, after the DELETE
-    with pytest.raises(psycopg2.IntegrityError):
-        load_rows(dsn, scratch_schema, "etl_basic", ORDERS_COLUMNS, broken)
-    assert fingerprint(dsn, scratch_schema, "etl_basic") == expected_etl_basic()
-
-
-def test_fingerprint_of_a_missing_table_says_what_to_do(dsn: str, scratch_schema: str) -> None:
-    with pytest.raises(TableMissingError, match=rf"{scratch_schema}\.etl_basic does not exist.*run"):
-        fingerprint(dsn, scratch_schema, "etl_basic")

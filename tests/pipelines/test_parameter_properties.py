@@ -37,6 +37,7 @@ set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "airflow-prefect-lab-hypot
 settings.register_profile("lab", derandomize=True, database=None, deadline=None, max_examples=200,
                           suppress_health_check=[HealthCheck.too_slow])
 LAB_PROFILE = settings.get_profile("lab")  # the same examples on every run and machine
+pytestmark = pytest.mark.pipeline  # the judges run inside both orchestrators' environments
 
 # Pairs whose values both orchestrators judge: bounded integers, unbounded ones and enums.
 JUDGED_PAIRS = ("etl_basic", "dynamic_fanout", "results_and_payloads", "parameters", "retries_backoff",
