@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from comparisons.stack.environments import PYTHON_VERSION
 from comparisons.stack.secrets import DEFAULTS, GENERATED, ensure_env_file
 from comparisons.stack.services import (
     AIRFLOW_PORT,
@@ -57,14 +58,15 @@ __all__ = [
 
 MISSING_SECRET = "run ./lab compose to create .env"
 
-# Images. Users get the vendors' official images; CI points the variables at stand-ins built from
-# the lab's own locks (tests/compose). Compose uses PostgreSQL 16 like Airflow's official compose
-# file; native mode uses Debian bookworm's 15. The lab's code and pipelines are identical on both.
-AIRFLOW_IMAGE = f"${{AIRFLOW_IMAGE:-apache/airflow:{AIRFLOW_VERSION}}}"
-PREFECT_BASE_IMAGE = f"${{PREFECT_IMAGE:-prefecthq/prefect:{PREFECT_VERSION}-python3.12}}"
-POSTGRES_IMAGE = "${POSTGRES_IMAGE:-postgres:16}"
-PYTHON_IMAGE = "${PYTHON_IMAGE:-python:3.11-slim-bookworm}"
-REDIS_IMAGE = "${REDIS_IMAGE:-redis:7.2-bookworm}"
+# Images. Users get the vendors' official images, on the Python the locks are compiled for; CI points
+# the LAB_…_IMAGE variables (named so an unrelated export cannot swap one) at stand-ins built from the
+# lab's own locks (tests/compose). Compose uses PostgreSQL 16 like Airflow's official compose file;
+# native mode uses Debian bookworm's 15. The lab's code and pipelines are identical on both.
+AIRFLOW_IMAGE = f"${{LAB_AIRFLOW_IMAGE:-apache/airflow:{AIRFLOW_VERSION}-python{PYTHON_VERSION}}}"
+PREFECT_BASE_IMAGE = f"${{LAB_PREFECT_IMAGE:-prefecthq/prefect:{PREFECT_VERSION}-python{PYTHON_VERSION}}}"
+POSTGRES_IMAGE = "${LAB_POSTGRES_IMAGE:-postgres:16}"
+PYTHON_IMAGE = f"${{LAB_PYTHON_IMAGE:-python:{PYTHON_VERSION}-slim-bookworm}}"
+REDIS_IMAGE = "${LAB_REDIS_IMAGE:-redis:7.2-bookworm}"
 #: Built on top of the images above by `docker compose up --build` (see docker/*.Dockerfile).
 PREFECT_IMAGE = f"airflow-prefect-lab/prefect:{PREFECT_VERSION}"
 LAB_IMAGE = "airflow-prefect-lab/harness:latest"

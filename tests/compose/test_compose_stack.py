@@ -77,9 +77,9 @@ def stack_env(engine: Engine, standin_images: dict[str, str], lab_secrets: dict[
     """The compose environment: stand-in images, free host ports, results in a scratch folder."""
     scratch = tmp_path_factory.mktemp("compose")
     env = dict(engine.env)
-    env |= {"COMPOSE_PROJECT_NAME": PROJECT, "AIRFLOW_IMAGE": standin_images["airflow"],
-            "PREFECT_IMAGE": standin_images["prefect"], "POSTGRES_IMAGE": standin_images["postgres"],
-            "PYTHON_IMAGE": standin_images["python"],
+    env |= {"COMPOSE_PROJECT_NAME": PROJECT, "LAB_AIRFLOW_IMAGE": standin_images["airflow"],
+            "LAB_PREFECT_IMAGE": standin_images["prefect"], "LAB_POSTGRES_IMAGE": standin_images["postgres"],
+            "LAB_PYTHON_IMAGE": standin_images["python"],
             "LAB_RESULTS_DIR": str(scratch / "results"), "LAB_REPORTS_DIR": str(scratch / "reports")}
     env |= {variable: str(_free_port()) for variable, _ in compose.PUBLISHED_PORTS.values()}
     return env
