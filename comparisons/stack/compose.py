@@ -149,14 +149,23 @@ _WRITE_PASSWORDS = (
 )
 
 
+#: The user the official Airflow image runs as (group 0, as its docs require).
+AIRFLOW_UID = "50000"
+
+
 def compose_command(svc: Service) -> list[str]:
-    """The native command; airflow-init first writes the UI login that native mode writes itself."""
+    """The native command; airflow-init first writes the UI login that native mode writes itself.
+
+    airflow-init runs as root, as in Airflow's official compose file, so that it can hand the
+    folders every Airflow service writes (its home, the tasks' work log) to the image's user.
+    """
     if svc.name != "airflow-init":
         return list(svc.command)
     write = f"python -c {shlex.quote(_WRITE_PASSWORDS)}"
-    if svc.command[:2] == ("bash", "-c"):
-        return ["bash", "-c", f"{write} && {svc.command[2]}"]
-    return ["bash", "-c", f"{write} && exec {shlex.join(svc.command)}"]
+    body = svc.command[2] if svc.command[:2] == ("bash", "-c") else shlex.join(svc.command)
+    home, work_log = compose_placement().airflow_home, compose_placement().work_log
+    hand_over = f"chown -R {AIRFLOW_UID}:0 {home} {work_log} && chmod 2775 {work_log}"
+    return ["bash", "-c", f"{write} && {body} && {hand_over}"]
 
 
 def _probe(url: str, json_path: tuple[str, ...] = (), expect: object = None, *, any_online: bool = False) -> list[str]:
@@ -218,13 +227,15 @@ def _service_block(svc: Service) -> dict[str, Any]:
         block["build"] = {"context": "docker", "dockerfile": "prefect.Dockerfile",
                           "args": {"PREFECT_IMAGE": PREFECT_BASE_IMAGE}}
     block["command"] = compose_command(svc)
+    if svc.name == "airflow-init":
+        block["user"] = "0:0"
     block["working_dir"] = compose_placement().root  # native mode runs every service from the lab's root
     block["environment"] = compose_environment(svc)
     mounts = _mounts("airflow" if svc.side == "airflow" else (
         "prefect-server" if svc.name == "prefect-server" else "prefect"))
     if svc.side == "airflow":
         mounts.insert(0, f"airflow-home:{compose_placement().airflow_home}")
-    if svc.name in ("airflow-scheduler", "prefect-worker"):  # where task code runs, and the harness reads
+    if svc.name in ("airflow-init", "airflow-scheduler", "prefect-worker"):  # where task code runs
         mounts.append(f"work-log:{compose_placement().work_log}")
     if mounts:
         block["volumes"] = mounts
@@ -410,7 +421,7 @@ def _scalar(value: Any) -> str:
         return str(value)
     text = str(value)
     plain = _PLAIN.match(text) and not text.endswith(":") and text.lower() not in _YAML_WORDS
-    if plain and not re.fullmatch(r"[-+.\d][\d._eE+-]*", text):
+    if plain and not re.fullmatch(r"[-+.\d][\d._eE:+-]*", text):  # numbers, and YAML 1.1's 0:0 (base 60)
         return text
     return json.dumps(text)
 

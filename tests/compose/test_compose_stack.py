@@ -122,6 +122,11 @@ def test_docker_compose_up_runs_etl_basic_equal_on_both_and_down_leaves_nothing(
         (record,) = [json.loads(p.read_text()) for p in Path(stack_env["LAB_RESULTS_DIR"]).glob("*/*.json")]
         assert record["status"] == "equal" and record["pair"] == "etl_basic"
         assert record["outputs"]["airflow"] == record["outputs"]["prefect"] == record["expected"]
+        # The tasks' own clock works in the official images too (Airflow's tasks run as uid 50000):
+        # extract, transform and load each timed inside the task body, on both sides.
+        for side in ("airflow", "prefect"):
+            timed = {span["function"] for span in record["runs"][side]["work"]}
+            assert {"extract_orders", "transform_orders", "load_orders"} <= timed, (side, timed)
 
         airflow = AirflowClient(airflow_url, lab_secrets["LAB_ADMIN_USERNAME"], lab_secrets["LAB_ADMIN_PASSWORD"])
         prefect = PrefectClient(f"{prefect_url}/api")
