@@ -59,9 +59,11 @@ def test_each_service_runs_the_native_command_and_environment_modulo_placement(
         assert _shape(compose_value, compose.compose_placement(), {}) == _shape(
             native_value, native_placement(settings), secrets), key
 
-    if svc.name == "airflow-init":  # plus writing the UI login, which native mode does itself
+    if svc.name == "airflow-init":  # plus the UI login native mode writes itself, and handing folders to uid 50000
         native_script = svc.command[2] if svc.command[:2] == ("bash", "-c") else " ".join(svc.command)
-        assert service["command"][:2] == ["bash", "-c"] and service["command"][2].endswith(native_script)
+        script = service["command"][2]
+        assert service["command"][:2] == ["bash", "-c"] and f" && {native_script} && chown -R 50000:0 " in script
+        assert service["user"] == "0:0", "as in Airflow's official compose file: root, to hand folders over"
     else:
         assert service["command"] == list(svc.command)
     assert service["working_dir"] == compose.compose_placement().root
