@@ -2,7 +2,7 @@
 
 Run inside Prefect's venv, from the repo root::
 
-    PYTHONPATH=. .lab/venvs/prefect/bin/python -m comparisons.drift.probes_prefect
+    PYTHONPATH=. .lab/venvs/prefect/bin/python -m comparisons.inside.prefect.drift
 
 Each probe runs the lesson's snippet nearly verbatim (a path under the sandbox instead of /tmp/prefect,
 a 0.5 s timeout instead of an hour) and checks that it does what the lesson says. Everything happens in
@@ -33,7 +33,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from comparisons.drift._probe import (
+from comparisons.inside.common.inprocess import claim_stdout
+from comparisons.inside.common.probe import (
     CommandFailed,
     Construct,
     Finding,
@@ -43,8 +44,7 @@ from comparisons.drift._probe import (
     probe_all,
     runs,
 )
-from comparisons.inprocess._common import claim_stdout
-from comparisons.inprocess.prefect_run import _isolated_env, _template_db
+from comparisons.inside.prefect.flow_call import _isolated_env, _template_db
 
 ORCHESTRATOR = "prefect"
 
