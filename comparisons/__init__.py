@@ -1,5 +1,5 @@
 """The lab's harness: bring up both orchestrators, run each pipeline pair on both, compare, report.
 
-Keep this file free of imports: `comparisons.inprocess` and `comparisons.prefect_deploy` run inside
-the orchestrators' own environments, which do not have the harness's dependencies.
+Keep this file free of imports: `comparisons.inside` runs inside the orchestrators' own environments,
+which do not have the harness's dependencies.
 """

@@ -24,7 +24,6 @@ from comparisons.results import Comparison, git_commit, host_info, load_all, wri
 from comparisons.settings import LabSettings
 from comparisons.stack import native
 from comparisons.stack.native import current_profile, native_placement
-from comparisons.stack.secrets import read_env_file
 from comparisons.stack.services import warehouse_dsn
 
 if TYPE_CHECKING:
@@ -42,11 +41,8 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def credentials(settings: LabSettings) -> dict[str, str]:
-    """The lab's `.env` values (logins, database passwords)."""
-    values = read_env_file(settings.env_file)
-    if not values:
-        raise LabError(f"{settings.env_file} is missing: start the lab with `./lab up` first.")
-    return values
+    """The lab's `.env` values (logins, database passwords), as the settings read them once."""
+    return settings.secrets
 
 
 def harness_warehouse_dsn(settings: LabSettings, env: Mapping[str, str]) -> str:

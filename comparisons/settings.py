@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from comparisons.errors import SetupError
+from comparisons.errors import LabError, SetupError
 from comparisons.stack.services import AIRFLOW_PORT, PREFECT_PORT
 
 Side = Literal["airflow", "prefect"]
@@ -70,6 +71,16 @@ class LabSettings:
                 f"the lab's state folder {self.state} is not writable ({error.strerror}: {error.filename}). "
                 f"Make it writable, or point LAB_STATE_DIR at a folder you can write, and run the command again."
             ) from None
+
+    @cached_property
+    def secrets(self) -> dict[str, str]:
+        """The lab's `.env` values (logins, database passwords), read once per settings object."""
+        from comparisons.stack.secrets import read_env_file
+
+        values = read_env_file(self.env_file)
+        if not values:  # not cached: `./lab up` may create the file later in the same process
+            raise LabError(f"{self.env_file} is missing: start the lab with `./lab up` first.")
+        return values
 
     @property
     def work_log(self) -> Path:

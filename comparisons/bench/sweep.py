@@ -25,6 +25,7 @@ from comparisons.bench.processes import MemorySampler, side_usage
 from comparisons.bench.records import BenchRecord, load_bench, write_bench
 from comparisons.clients.base import OrchestratorClient
 from comparisons.errors import LabError
+from comparisons.inside import INPROCESS_MODULES
 from comparisons.pairs import discover
 from comparisons.records import RunRecord
 from comparisons.results import git_commit, host_info, load_all
@@ -92,8 +93,8 @@ def _local_run(settings: LabSettings, pair: str, dsn: str) -> dict[str, Any]:
     values: dict[str, Any] = {"pair": pair}
     for side in ("airflow", "prefect"):
         started = time.monotonic()
-        result = subprocess.run([str(settings.venv_bin(side, "python")), "-m", f"comparisons.inprocess.{side}_run",
-                                 pair], cwd=settings.root, env=env, capture_output=True, text=True, check=False)
+        result = subprocess.run([str(settings.venv_bin(side, "python")), "-m", INPROCESS_MODULES[side], pair],
+                                cwd=settings.root, env=env, capture_output=True, text=True, check=False)
         outcome = json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip() else {}
         values[side] = {"seconds": time.monotonic() - started, "state": outcome.get("state", "crashed")}
     return values

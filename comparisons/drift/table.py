@@ -1,9 +1,9 @@
 """The lesson's drift table: run both probe scripts, keep their records, render them.
 
-Runs in the lab's venv. `run_probes` starts `probes_prefect` and `probes_airflow` in their orchestrators'
-venvs (side by side: most of their time is a server or a metadata DB starting), checks every record they
-print, and `write` stores one run as one JSON file under `results/drift/`, atomically and never
-rewritten. The table is rendered from that file alone, so `./lab drift`, the report and the README all
+Runs in the lab's venv. `run_probes` starts the probe scripts (`PROBES`, under `comparisons/inside/`) in
+their orchestrators' venvs (side by side: most of their time is a server or a metadata DB starting), checks
+every record they print, and `write` stores one run as one JSON file under `results/drift/`, atomically and
+never rewritten. The table is rendered from that file alone, so `./lab drift`, the report and the README all
 show what the probes really observed on the pinned releases.
 """
 
@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from comparisons.drift._probe import FAILS, MISBEHAVES, OUTCOMES
 from comparisons.errors import LabError, SetupError
+from comparisons.inside.common.probe import FAILS, MISBEHAVES, OUTCOMES
 from comparisons.results import git_commit, host_info, write_json_once
 from comparisons.settings import LabSettings
 
@@ -33,7 +33,7 @@ __all__ = ["DriftRun", "drift_section", "latest", "render_html", "render_markdow
 
 SCHEMA_VERSION = 1
 FOLDER = "drift"
-PROBES = {"prefect": "comparisons.drift.probes_prefect", "airflow": "comparisons.drift.probes_airflow"}
+PROBES = {"prefect": "comparisons.inside.prefect.drift", "airflow": "comparisons.inside.airflow.drift_probes"}
 LABELS = {"prefect": "Prefect", "airflow": "Airflow"}
 # The lab's pairs that show each construct's current form (some are still being written).
 PAIRS = ("etl_basic", "retries_backoff", "timeouts", "caching", "dynamic_fanout", "parallel_files",

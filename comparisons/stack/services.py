@@ -170,7 +170,7 @@ SERVICES: tuple[Service, ...] = (
         health=Health(f"http://127.0.0.1:{PREFECT_PORT}/api/health", (), True),
     ),
     Service(
-        "prefect-deploy", "prefect", ("python", "-m", "comparisons.prefect_deploy", "--pool", WORK_POOL),
+        "prefect-deploy", "prefect", ("python", "-m", "comparisons.inside.prefect.deploy", "--pool", WORK_POOL),
         depends_on=("prefect-server",), oneshot=True,
     ),
     Service(

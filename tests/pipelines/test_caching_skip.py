@@ -13,6 +13,7 @@ import subprocess
 
 import pytest
 
+from comparisons.inside import INPROCESS_MODULES
 from comparisons.settings import LabSettings
 from shared_logic import expected_fingerprint, fingerprint
 from tests.pipelines._pairs import REPO_ROOT
@@ -37,7 +38,7 @@ def _run_airflow(dsn: str, base_currency: str) -> dict:
     python = LabSettings.from_environment().venv_bin("airflow", "python")
     if not python.exists():
         pytest.skip(f"{python} is missing: install the airflow environment first (./lab setup)")
-    command = [str(python), "-m", "comparisons.inprocess.airflow_run", "caching",
+    command = [str(python), "-m", INPROCESS_MODULES["airflow"], "caching",
                "--param", f"base_currency={json.dumps(base_currency)}"]
     # Without AIRFLOW_* the runner makes a throw-away Airflow home; the warehouse is the test one.
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW_")}

@@ -12,11 +12,11 @@ import json
 import os
 import subprocess
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from comparisons.inside import INPROCESS_MODULES
 from comparisons.settings import LabSettings
 from shared_logic import TableMissingError, expectation, expected_fingerprint, fingerprint
 from tests.pipelines._pairs import REPO_ROOT, SIDES, discover_pairs
@@ -97,7 +97,7 @@ def inprocess(warehouse_test_dsn: str, lab_secrets: dict[str, str]) -> Callable[
             # The `.env` values pairs read (a secret, a setting): each runner provisions them into its
             # throw-away orchestrator as the stack does (a Connection, a Secret block, ...).
             lab_env = {key: lab_secrets[key] for pair in pairs for key in expectation(pair).from_env.values()}
-            command = [str(python), "-m", f"comparisons.inprocess.{side}_run", *pairs,
+            command = [str(python), "-m", INPROCESS_MODULES[side], *pairs,
                        "--params-json", json.dumps(params)]
             proc = subprocess.run(command, cwd=REPO_ROOT, env=_runner_env(warehouse_test_dsn, lab_env),
                                   capture_output=True, text=True, timeout=RUN_TIMEOUT_S * len(pairs))
@@ -137,29 +137,3 @@ def test_inprocess_run_leaves_the_expected_table(
     expected = expected_fingerprint(pair, lab_env, **params)
     assert actual == expected, f"{side}.{pair} differs from the plain-Python answer"
 
-
-def _module_path(side: str) -> Path:
-    return REPO_ROOT / "comparisons" / "inprocess" / f"{side}_run.py"
-
-
-@pytest.mark.parametrize("side", SIDES)
-def test_runner_modules_import_only_stdlib_and_their_orchestrator(side: str) -> None:
-    """They run in the orchestrator's venv, which lacks the lab's own dependencies."""
-    import ast
-    import sys
-
-    allowed = set(sys.stdlib_module_names) | {side, "comparisons", "sqlalchemy"}
-    for path in (
-        _module_path(side),
-        REPO_ROOT / "comparisons" / "inprocess" / "_common.py",
-        REPO_ROOT / "comparisons" / "__init__.py",
-        REPO_ROOT / "comparisons" / "inprocess" / "__init__.py",
-    ):
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = (
-                [a.name for a in node.names]
-                if isinstance(node, ast.Import)
-                else ([node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
-            )
-            for name in names:
-                assert name.split(".")[0] in allowed, f"{path}: imports {name}"

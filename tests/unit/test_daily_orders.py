@@ -55,7 +55,7 @@ def _airflow_schedule() -> str:
 
 def test_prefect_yaml_and_the_dag_declare_the_same_cron() -> None:
     """The live test checks the servers agree on the next run; this catches a drift before that."""
-    # The lab's environment has no YAML parser: the entry is read as text (prefect_deploy parses it for real).
+    # The lab's environment has no YAML parser: the entry is read as text (the Prefect deploy job parses it).
     text = (REPO_ROOT / "prefect_flows" / "prefect.yaml").read_text()
     (entry,) = [e for e in re.split(r"^\s*- name:\s*", text, flags=re.M) if e.startswith("scheduled_daily\n")]
     assert re.findall(r'cron:\s*"([^"]+)"', entry) == [_airflow_schedule()]

@@ -14,7 +14,7 @@ from comparisons.settings import LabSettings
 
 
 def record(**overrides: Any) -> dict[str, Any]:
-    """A record as probes_prefect prints it for the lesson's zero-argument cache_key_fn."""
+    """A record as the Prefect probes print it for the lesson's zero-argument cache_key_fn."""
     return {
         "id": "prefect.zero_arg_cache_key_fn", "lesson_section": "3.2", "orchestrator": "prefect",
         "version": "3.8.8", "construct": 'cache_key_fn=lambda: "static_key"',

@@ -2,7 +2,7 @@
 
 Run inside Airflow's venv, from the repo root::
 
-    PYTHONPATH=. .lab/venvs/airflow/bin/python -m comparisons.drift.probes_airflow
+    PYTHONPATH=. .lab/venvs/airflow/bin/python -m comparisons.inside.airflow.drift_probes
 
 The lesson's DAG file is written verbatim into a scratch folder and parsed by a `DagBag`, as the DAG
 processor would; a copy differing only in `schedule=` for `schedule_interval=` is then run once with
@@ -21,8 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from comparisons.drift._probe import Construct, Finding, ProbeBroken, fails, misbehaves, probe_all, runs
-from comparisons.inprocess._common import claim_stdout
+from comparisons.inside.common.inprocess import claim_stdout
+from comparisons.inside.common.probe import Construct, Finding, ProbeBroken, fails, misbehaves, probe_all, runs
 
 ORCHESTRATOR = "airflow"
 
@@ -66,7 +66,7 @@ DAG_ID = "etl_airflow"
 
 def _isolate(sandbox: Path) -> None:
     """A throw-away Airflow home whose DAG folder is the sandbox's `dags/`; set before Airflow is imported."""
-    from comparisons.inprocess.airflow_run import _configure_environment
+    from comparisons.inside.airflow.dag_test import _configure_environment
 
     for name in [n for n in os.environ if n.startswith("AIRFLOW__")]:
         del os.environ[name]
@@ -118,7 +118,7 @@ def probe_catchup(sandbox: Path) -> Finding:
 
 
 def probe_xcom_by_kwargs(sandbox: Path) -> Finding:
-    from comparisons.inprocess.airflow_run import _ensure_metadata_db
+    from comparisons.inside.airflow.dag_test import _ensure_metadata_db
 
     try:
         _ensure_metadata_db()

@@ -29,8 +29,9 @@ from prefect.exceptions import ObjectAlreadyExists
 from prefect.schedules import Cron, Interval
 from prefect.variables import Variable
 
-FLOWS = Path(__file__).resolve().parent.parent / "prefect_flows"
-POOLS = Path(__file__).resolve().parent.parent / "config" / "pools.json"
+REPO_ROOT = Path(__file__).resolve().parents[3]
+FLOWS = REPO_ROOT / "prefect_flows"
+POOLS = REPO_ROOT / "config" / "pools.json"
 
 
 async def ensure_work_pool(name: str) -> None:

@@ -3,7 +3,7 @@
 Usage, from the repo root with Airflow's venv::
 
     PYTHONPATH=. LAB_WAREHOUSE_DSN=postgresql://... \
-        .lab/venvs/airflow/bin/python -m comparisons.inprocess.airflow_run etl_basic --param n_rows=100
+        .lab/venvs/airflow/bin/python -m comparisons.inside.airflow.dag_test etl_basic --param n_rows=100
 
 Prints ``{"pair", "orchestrator", "state": "success"|"failed", "tasks": {task_id: state},
 "error": str|null}`` and exits 0 on success, 1 otherwise. Everything else (Airflow's
@@ -39,7 +39,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from comparisons.inprocess._common import REPO_ROOT, parse_args, pipeline_file, run_all
+from comparisons.inside.common.inprocess import REPO_ROOT, parse_args, pipeline_file, run_all
 from comparisons.pairs import airflow_dag_id
 from comparisons.stack.services import airflow_pipeline_settings
 

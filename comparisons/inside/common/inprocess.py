@@ -1,4 +1,4 @@
-"""Helpers both runners share: argument parsing and the one-JSON-line result protocol.
+"""Helpers both in-process runners share: argument parsing and the one-JSON-line result protocol.
 
 Standard library only: this module runs inside each orchestrator's venv.
 """
@@ -14,7 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from comparisons.inside import INPROCESS_MODULES
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def parse_args(orchestrator: str, argv: list[str] | None = None) -> argparse.Namespace:
@@ -24,7 +26,7 @@ def parse_args(orchestrator: str, argv: list[str] | None = None) -> argparse.Nam
     gives each pair its own. Several pairs run in one process, paying the orchestrator's start once.
     """
     parser = argparse.ArgumentParser(
-        prog=f"python -m comparisons.inprocess.{orchestrator}_run",
+        prog=f"python -m {INPROCESS_MODULES[orchestrator]}",
         description=f"Run one lab pipeline in-process on {orchestrator}; the last stdout line is the outcome as JSON.",
     )
     parser.add_argument("pairs", nargs="+", metavar="PAIR", help="pipeline pair name(s), e.g. etl_basic")

@@ -3,7 +3,7 @@
 Usage, from the repo root with Prefect's venv::
 
     PYTHONPATH=. LAB_WAREHOUSE_DSN=postgresql://... \
-        .lab/venvs/prefect/bin/python -m comparisons.inprocess.prefect_run etl_basic --param n_rows=100
+        .lab/venvs/prefect/bin/python -m comparisons.inside.prefect.flow_call etl_basic --param n_rows=100
 
 Prints ``{"pair", "orchestrator", "state": "success"|"failed", "tasks": {task_name: state},
 "error": str|null}`` and exits 0 on success, 1 otherwise. Everything else (Prefect's
@@ -20,7 +20,7 @@ Environment:
   ``PREFECT_*`` variables are ignored (no profile or DB of theirs is touched),
   the server gets 120 s to start instead of 20, and telemetry is off (on sqlite
   it only logs "database is locked" noise). The throw-away API is then provisioned as the
-  stack's deploy job provisions the lab's server (`comparisons.prefect_deploy.provision`):
+  stack's deploy job provisions the lab's server (`comparisons.inside.prefect.deploy.provision`):
   concurrency limits, and the Secret block and Variable from ``LAB_PIPELINE_SECRET`` and
   ``LAB_EXPORT_COUNTRY`` when those are set.
 
@@ -48,7 +48,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from comparisons.inprocess._common import parse_args, pipeline_file, run_all
+from comparisons.inside.common.inprocess import parse_args, pipeline_file, run_all
 
 ORCHESTRATOR = "prefect"
 
@@ -166,7 +166,7 @@ def _sandbox() -> None:
         isolated = _isolated_env(home)
         os.environ.clear()
         os.environ.update(isolated)
-        from comparisons.prefect_deploy import provision
+        from comparisons.inside.prefect.deploy import provision
 
         provision()
 

@@ -1,0 +1,1 @@
+"""Run inside Airflow's environment (`.lab/venvs/airflow`): never imports Prefect."""

@@ -1,0 +1,1 @@
+"""What both orchestrator environments run: standard library only, neither orchestrator imported."""

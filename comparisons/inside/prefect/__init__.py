@@ -1,0 +1,1 @@
+"""Run inside Prefect's environment (`.lab/venvs/prefect` or the prefect image): never imports Airflow."""
