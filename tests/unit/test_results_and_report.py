@@ -54,7 +54,8 @@ def test_report_shows_equal_runs_timings_failures_and_code(lab: LabSettings) -> 
     page, markdown = html_path.read_text(), md_path.read_text()
     assert "| etl_basic | 3/4 | 4.00 s [4.00–4.00] (n=3) |" in markdown
     assert "task load failed" in markdown and "task load failed" in page
-    assert page.count("<svg") == 2
+    pair_section = page.split("<section id=\"etl_basic\"", 1)[1].split("</section>", 1)[0]
+    assert pair_section.count("<svg") == 2, "the pair's latency plot and its breakdown"
     assert "airflow_dags/etl_basic.py" in page and "prefect_flows/etl_basic.py" in page
     assert "test cpu, 2 cores" in page
 
