@@ -4,8 +4,9 @@ A plain httpx client, sharing no code with the lab's clients, triggers a chain o
 server (Airflow's DAG `bench_chain_40`) and times it itself: from just before its trigger request to
 the first poll that sees the run finished. Its runs carry the harness's marks only so `./lab
 collect` does not take them for runs started from a UI. The lab's figure for the same run, from the
-servers' timestamps, must agree within 10 %: it can only be shorter (the server records the trigger
-after the request left and the end before the poll sees it), never by more than those latencies.
+servers' timestamps, must agree within 10 % (1 s for a run under 10 s): it can only be shorter (the
+server records the trigger after the request left and the end before the poll sees it), never by more
+than those latencies.
 """
 
 from __future__ import annotations
@@ -52,9 +53,11 @@ def _agree(lab_seconds: float | None, own_seconds: float) -> None:
     print(f"[outside clock] lab {lab_seconds:.2f} s, outside {own_seconds:.2f} s", file=sys.stderr)
     assert lab_seconds <= own_seconds, (
         f"the lab's {lab_seconds:.2f} s is longer than the outside clock's {own_seconds:.2f} s for the same run")
-    assert own_seconds - lab_seconds <= 0.10 * own_seconds, (
+    # An outside observer adds its own trigger request and polling lag (0.5-0.75 s seen on Prefect's
+    # 6-7 s runs); 10 % of a run that short is less than that, so the bound is 10 % or 1 s.
+    assert own_seconds - lab_seconds <= max(0.10 * own_seconds, 1.0), (
         f"the lab's trigger → done {lab_seconds:.2f} s and the outside clock's {own_seconds:.2f} s differ by "
-        f"more than 10 %")
+        f"more than 10 % (or 1 s)")
 
 
 def test_airflow_trigger_to_done_matches_an_outside_clock(stack: LabSettings) -> None:
