@@ -4,7 +4,7 @@ A plain httpx client, sharing no code with the lab's clients, triggers a chain o
 server (Airflow's DAG `bench_chain_40`) and times it itself: from just before its trigger request to
 the first poll that sees the run finished. Its runs carry the harness's marks only so `./lab
 collect` does not take them for runs started from a UI. The lab's figure for the same run, from the
-servers' timestamps, must agree within 10 % (1 s for a run under 10 s): it can only be shorter (the
+servers' timestamps, must agree within 10 % plus 0.5 s: it can only be shorter (the
 server records the trigger after the request left and the end before the poll sees it), never by more
 than those latencies.
 """
@@ -33,7 +33,7 @@ PREFECT = f"http://127.0.0.1:{PREFECT_PORT}/api"
 PAIR = "bench_chain"
 LENGTH = 40
 DAG_ID = chain_dag_id(LENGTH)
-POLL_S = 0.2
+POLL_S = 0.1
 TIMEOUT_S = 300.0
 
 
@@ -53,11 +53,11 @@ def _agree(lab_seconds: float | None, own_seconds: float) -> None:
     print(f"[outside clock] lab {lab_seconds:.2f} s, outside {own_seconds:.2f} s", file=sys.stderr)
     assert lab_seconds <= own_seconds, (
         f"the lab's {lab_seconds:.2f} s is longer than the outside clock's {own_seconds:.2f} s for the same run")
-    # An outside observer adds its own trigger request and polling lag (0.5-0.75 s seen on Prefect's
-    # 6-7 s runs); 10 % of a run that short is less than that, so the bound is 10 % or 1 s.
-    assert own_seconds - lab_seconds <= max(0.10 * own_seconds, 1.0), (
+    # An outside observer adds its own trigger request and polling lag (0.5-0.9 s seen on Prefect's
+    # 6-10 s runs, 0.3 s on Airflow's 50-60 s ones): the bound is 10 % plus half a second of that.
+    assert own_seconds - lab_seconds <= 0.10 * own_seconds + 0.5, (
         f"the lab's trigger → done {lab_seconds:.2f} s and the outside clock's {own_seconds:.2f} s differ by "
-        f"more than 10 % (or 1 s)")
+        f"more than 10 % + 0.5 s")
 
 
 def test_airflow_trigger_to_done_matches_an_outside_clock(stack: LabSettings) -> None:
