@@ -93,36 +93,21 @@ def _clean(source: str, n_rows: int = 50) -> list[dict]:
     return transform_source_orders(extract_source_orders(source, n_rows, seed=5), source)
 
 
-@pytest.fixture
-def sources_schema(warehouse_test_dsn: str) -> Iterator[str]:
-    import psycopg2
-    from psycopg2 import sql
-
-    schema = f"test_sources_{uuid.uuid4().hex[:8]}"
-    yield schema
-    conn = psycopg2.connect(warehouse_test_dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
-    finally:
-        conn.close()
-
-
 def _load(dsn: str, schema: str, source: str, rows: list[dict]) -> int:
     return load_rows(dsn, schema, SUBFLOWS_TABLE, SUBFLOWS_COLUMNS, rows, partition=("source", source))
 
 
 def test_partitioned_loads_share_the_table_and_rerun_idempotently(warehouse_test_dsn: str,
-                                                                   sources_schema: str) -> None:
+                                                                   scratch_schema: str) -> None:
     for source in reversed(SOURCES):  # any order
-        _load(warehouse_test_dsn, sources_schema, source, _clean(source))
-    _load(warehouse_test_dsn, sources_schema, SOURCES[0], _clean(SOURCES[0]))  # a retry of one source
-    assert fingerprint(warehouse_test_dsn, sources_schema, SUBFLOWS_TABLE) == expected_subflows(50, seed=5)
+        _load(warehouse_test_dsn, scratch_schema, source, _clean(source))
+    _load(warehouse_test_dsn, scratch_schema, SOURCES[0], _clean(SOURCES[0]))  # a retry of one source
+    assert fingerprint(warehouse_test_dsn, scratch_schema, SUBFLOWS_TABLE) == expected_subflows(50, seed=5)
 
 
-def test_a_partitioned_load_refuses_rows_of_another_partition(warehouse_test_dsn: str, sources_schema: str) -> None:
+def test_a_partitioned_load_refuses_rows_of_another_partition(warehouse_test_dsn: str, scratch_schema: str) -> None:
     with pytest.raises(ValueError, match="partition source='wholesale'"):
-        _load(warehouse_test_dsn, sources_schema, "wholesale", _clean("web_shop"))
+        _load(warehouse_test_dsn, scratch_schema, "wholesale", _clean("web_shop"))
 
 
 # --- dynamic_fanout ------------------------------------------------------------------------------
@@ -139,24 +124,9 @@ def test_max_items_stays_below_airflows_default_max_map_length() -> None:
     assert MAX_ITEMS <= default
 
 
-@pytest.fixture
-def fanout_schema(warehouse_test_dsn: str) -> Iterator[str]:
-    import psycopg2
-    from psycopg2 import sql
-
-    schema = f"test_fanout_{uuid.uuid4().hex[:8]}"
-    yield schema
-    conn = psycopg2.connect(warehouse_test_dsn)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
-    finally:
-        conn.close()
-
-
 def test_one_row_per_item_whatever_order_the_mapped_results_come_back(warehouse_test_dsn: str,
-                                                                       fanout_schema: str) -> None:
+                                                                       scratch_schema: str) -> None:
     rows = [score_item(item) for item in reversed(list_work_items(40))]
-    load_rows(warehouse_test_dsn, fanout_schema, "dynamic_fanout", FANOUT_COLUMNS, rows)
-    assert fingerprint(warehouse_test_dsn, fanout_schema, "dynamic_fanout") == expected_dynamic_fanout(40)
+    load_rows(warehouse_test_dsn, scratch_schema, "dynamic_fanout", FANOUT_COLUMNS, rows)
+    assert fingerprint(warehouse_test_dsn, scratch_schema, "dynamic_fanout") == expected_dynamic_fanout(40)
     assert expected_dynamic_fanout(40)["rows"] == 40
