@@ -8,5 +8,6 @@ RUN uv venv --quiet --python "$(command -v python)" /opt/venv \
  && uv pip sync --quiet --no-cache --compile-bytecode --python /opt/venv/bin/python /opt/lab-requirements/lab.lock.txt
 ENV PATH=/opt/venv/bin:$PATH PYTHONPATH=/opt/lab
 WORKDIR /opt/lab
-ENTRYPOINT ["python", "-m", "comparisons"]
+COPY docker/lab-entrypoint.sh /usr/local/bin/lab-entrypoint.sh
+ENTRYPOINT ["/usr/local/bin/lab-entrypoint.sh"]
 CMD ["run"]

@@ -18,6 +18,7 @@ import json
 import os
 import time
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TypedDict
 
 __all__ = [
@@ -63,9 +64,17 @@ def warehouse_dsn() -> str:
     """Return the warehouse DSN the lab gives every Airflow and Prefect process.
 
     Pipeline files never read the environment themselves; their tasks go
-    through here, so the one place that knows the variable is this one.
+    through here, so the one place that knows the variable is this one. In docker compose the
+    variable names a file instead (`LAB_WAREHOUSE_DSN_FILE`, as the postgres image reads its own).
     """
     dsn = os.environ.get(DSN_ENV_VAR, "").strip()
+    if not dsn and (path := os.environ.get(f"{DSN_ENV_VAR}_FILE")):
+        try:
+            dsn = Path(path).read_text().strip()
+        except OSError as exc:
+            raise WarehouseNotConfiguredError(
+                f"{DSN_ENV_VAR}_FILE={path} cannot be read ({exc.strerror}): the lab-secrets job writes it; "
+                "check its log with `docker compose logs lab-secrets`") from exc
     if not dsn:
         raise WarehouseNotConfiguredError(
             f"{DSN_ENV_VAR} is not set. The lab sets it for every Airflow and Prefect process; "

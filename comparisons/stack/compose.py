@@ -19,12 +19,13 @@ import re
 import shlex
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from comparisons.stack.environments import PYTHON_VERSION
-from comparisons.stack.secrets import DEFAULTS, GENERATED, ensure_env_file
+from comparisons.stack.secrets import DEFAULTS, GENERATED
 from comparisons.stack.services import (
     AIRFLOW_PORT,
     AIRFLOW_VERSION,
@@ -52,7 +53,8 @@ __all__ = [
     "main",
     "render_compose",
     "scale_out_document",
-    "secret_references",
+    "placeholders",
+    "secret_templates",
     "write_files",
 ]
 
@@ -78,10 +80,15 @@ PUBLISHED_PORTS: Mapping[str, tuple[str, int]] = {
 }
 
 #: What compose adds to a service's native environment, and why.
-COMPOSE_ONLY_ENVIRONMENT: Mapping[str, tuple[str, ...]] = {
+COMPOSE_ONLY_ENVIRONMENT: Mapping[str, Mapping[str, str]] = {
     # Native mode writes Airflow's passwords file itself; in compose the init container does.
-    "airflow-init": ("LAB_ADMIN_USERNAME", "LAB_ADMIN_PASSWORD"),
+    "airflow-init": {"LAB_ADMIN_USERNAME": "${LAB_ADMIN_USERNAME:-admin}",
+                     "LAB_ADMIN_PASSWORD_FILE": "/run/lab-secrets/airflow/LAB_ADMIN_PASSWORD"},
 }
+#: Airflow's entrypoint waits for `airflow db check` unless told not to; compose already gates
+#: every Airflow service on PostgreSQL being healthy (as the official file does for its init).
+#: (`[api] workers` is left at its default, 1: the size for a laptop.)
+AIRFLOW_COMPOSE_ONLY = {"CONNECTION_CHECK_MAX_COUNT": "0"}
 
 #: The lab's folders each kind of container sees (read-only, at the placement's root): an edited
 #: pipeline shows up without a rebuild.
@@ -113,11 +120,87 @@ def compose_placement() -> Placement:
     )
 
 
-def secret_references() -> dict[str, str]:
-    """Every `.env` key as a compose reference: the file names secrets, it never holds one."""
+#: The secrets live in a named volume that the one-shot `lab-secrets` job fills on first `up`
+#: (`comparisons.stack.compose_secrets`): generated, or taken from an optional `.env`. Each service
+#: reads its own folder of it, as files, never as values in this file; `down -v` deletes it.
+SECRETS_VOLUME = "lab-secrets"
+SECRETS_DIR = "/run/lab-secrets"
+SECRETS_JOB = "lab-secrets"
+_TOKEN = "<<secret:{}>>"
+_TOKEN_RE = re.compile(r"<<secret:(LAB_[A-Z_]+)>>")
+
+
+def placeholders() -> dict[str, str]:
+    """Every `.env` key as compose sees it: settings as `${KEY:-default}`, secrets as a token that
+    `compose_secrets` replaces with the value when it writes the secret files."""
     refs = {key: f"${{{key}:-{value}}}" for key, value in DEFAULTS.items()}
-    refs |= {key: f"${{{key}:?{MISSING_SECRET}}}" for key in GENERATED}
-    return refs
+    return refs | {key: _TOKEN.format(key) for key in GENERATED}
+
+
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """A secret file's content: the template with each token replaced by its value."""
+    return _TOKEN_RE.sub(lambda m: values[m.group(1)], template)
+
+
+def _prefect_profile(settings: Mapping[str, str]) -> str:
+    lines = ['active = "lab"', "", "[profiles.lab]"]
+    return "\n".join([*lines, *(f"{key} = {json.dumps(value)}" for key, value in settings.items())]) + "\n"
+
+
+def _split_environment(svc: Service) -> tuple[dict[str, str], dict[str, str]]:
+    """(the environment compose gives `svc`, secret file -> template) for one service.
+
+    How each kind of setting reads a file: Airflow's sensitive options through their `_CMD` form,
+    the lab's own variables through `_FILE` (the postgres image's convention), Prefect's settings
+    through a profile file (`PREFECT_PROFILES_PATH`; Prefect reads no `_FILE` variables), and
+    Airflow's connection is imported into its database by airflow-init.
+    """
+    env = service_environment(svc, compose_placement(), placeholders())
+    if "PREFECT_UI_API_URL" in env:  # the browser on the host reaches the published port (PrefectHQ/prefect#20879)
+        env["PREFECT_UI_API_URL"] = f"http://127.0.0.1:{_host_port('prefect-server')}/api"
+    given: dict[str, str] = {}
+    files: dict[str, str] = {}
+    profile: dict[str, str] = {}
+    for key, value in env.items():
+        if not _TOKEN_RE.search(value):
+            given[key] = value
+        elif key.startswith("AIRFLOW_CONN_"):
+            conn_id = key.removeprefix("AIRFLOW_CONN_").lower()
+            files["airflow/connections.json"] = json.dumps({conn_id: json.loads(value)})
+        elif key.startswith("AIRFLOW__"):
+            given[f"{key}_CMD"] = f"cat {SECRETS_DIR}/airflow/{key}"
+            files[f"airflow/{key}"] = value
+        elif key.startswith("PREFECT_"):
+            profile[key] = value
+        else:
+            given[f"{key}_FILE"] = f"{SECRETS_DIR}/{svc.side}/{key}"
+            files[f"{svc.side}/{key}"] = value
+    if profile:  # with the API URL too, so `prefect server start` never offers to edit the profile
+        given["PREFECT_PROFILES_PATH"] = f"{SECRETS_DIR}/prefect/profiles.toml"
+        files["prefect/profiles.toml"] = _prefect_profile({"PREFECT_API_URL": env["PREFECT_API_URL"], **profile})
+    return given, files
+
+
+#: Which service reads which folder of the secrets volume, as which user: the official images' own
+#: (postgres 999, airflow AIRFLOW_UID with group 0, prefect root), and the checkout's owner for the
+#: harness. `lab.env` is the harness's `.env`: the UI login and what it checks the outputs with.
+SECRET_READERS: Mapping[str, str] = {"postgres": "999:999", "airflow": "${AIRFLOW_UID}:0", "prefect": "0:0",
+                                     "lab": "checkout owner"}
+HARNESS_SECRETS = ("LAB_ADMIN_USERNAME", "LAB_ADMIN_PASSWORD", "LAB_WAREHOUSE_DB_PASSWORD",
+                   "LAB_PIPELINE_SECRET", "LAB_EXPORT_COUNTRY")
+
+
+def secret_templates() -> dict[str, str]:
+    """Every file of the secrets volume (folder/name) -> its template; see `fill`."""
+    files: dict[str, str] = {"postgres/LAB_POSTGRES_PASSWORD": _TOKEN.format("LAB_POSTGRES_PASSWORD")}
+    files |= {f"postgres/{key}": _TOKEN.format(key) for _, key in DATABASES.values()}
+    files["airflow/LAB_ADMIN_PASSWORD"] = _TOKEN.format("LAB_ADMIN_PASSWORD")  # airflow-init's passwords file
+    for svc in SERVICES:
+        for name, template in _split_environment(svc)[1].items():
+            assert files.setdefault(name, template) == template, f"{name} differs between services"
+    files["airflow/AIRFLOW__CELERY__RESULT_BACKEND"] = celery_result_backend()  # docker/scale-out.yml
+    files["lab/lab.env"] = "".join(f"{key}={_TOKEN.format(key)}\n" for key in HARNESS_SECRETS)
+    return files
 
 
 #: Like the official Airflow file, the database port is not published by default (a local PostgreSQL
@@ -131,30 +214,31 @@ def _host_port(name: str) -> str:
 
 
 def compose_environment(svc: Service) -> dict[str, str]:
-    """The native environment with the compose placement, secrets as references, browser URLs on the host port."""
-    refs = secret_references()
-    env = service_environment(svc, compose_placement(), refs)
-    if "PREFECT_UI_API_URL" in env:  # the browser on the host reaches the published port (PrefectHQ/prefect#20879)
-        env["PREFECT_UI_API_URL"] = f"http://127.0.0.1:{_host_port('prefect-server')}/api"
-    for key in COMPOSE_ONLY_ENVIRONMENT.get(svc.name, ()):
-        env[key] = refs[key]
+    """The native environment with the compose placement, each secret read from a file."""
+    env = _split_environment(svc)[0]
+    env |= COMPOSE_ONLY_ENVIRONMENT.get(svc.name, {})
     return env
 
 
+# airflow-init writes the UI login that native mode writes itself (Airflow's SimpleAuthManager
+# opens that file for writing, so it cannot live in the read-only secrets volume).
 _WRITE_PASSWORDS = (
-    'import json, os; e = os.environ; '
+    'import json, os, pathlib; e = os.environ; '
+    'password = pathlib.Path(e["LAB_ADMIN_PASSWORD_FILE"]).read_text(); '
     'fd = os.open(e["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"], '
     'os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600); '
-    'os.write(fd, json.dumps({e["LAB_ADMIN_USERNAME"]: e["LAB_ADMIN_PASSWORD"]}).encode())'
+    'os.write(fd, json.dumps({e["LAB_ADMIN_USERNAME"]: password}).encode())'
 )
 
 
-#: The user the official Airflow image runs as (group 0, as its docs require).
+#: The user the official Airflow image runs as (group 0, as its docs require); `AIRFLOW_UID`
+#: moves it, as in Airflow's official compose file.
 AIRFLOW_UID = "50000"
+AIRFLOW_USER = f"${{AIRFLOW_UID:-{AIRFLOW_UID}}}:0"
 
 
 def compose_command(svc: Service) -> list[str]:
-    """The native command; airflow-init first writes the UI login that native mode writes itself.
+    """The native command; airflow-init first writes the UI login and imports the connection.
 
     airflow-init runs as root, as in Airflow's official compose file, so that it can hand the
     folders every Airflow service writes (its home, the tasks' work log) to the image's user.
@@ -163,9 +247,10 @@ def compose_command(svc: Service) -> list[str]:
         return list(svc.command)
     write = f"python -c {shlex.quote(_WRITE_PASSWORDS)}"
     body = svc.command[2] if svc.command[:2] == ("bash", "-c") else shlex.join(svc.command)
+    connections = f"airflow connections import --overwrite {SECRETS_DIR}/airflow/connections.json"
     home, work_log = compose_placement().airflow_home, compose_placement().work_log
-    hand_over = f"chown -R {AIRFLOW_UID}:0 {home} {work_log} && chmod 2775 {work_log}"
-    return ["bash", "-c", f"{write} && {body} && {hand_over}"]
+    hand_over = f'chown -R "${{AIRFLOW_UID:-{AIRFLOW_UID}}}:0" {home} {work_log} && chmod 2775 {work_log}'
+    return ["bash", "-c", f"{write} && {body} && {connections} && {hand_over}"]
 
 
 def _probe(url: str, json_path: tuple[str, ...] = (), expect: object = None, *, any_online: bool = False) -> list[str]:
@@ -218,27 +303,29 @@ def _depends_on(svc: Service) -> dict[str, dict[str, str]]:
     return gates
 
 
+_SECRETS_MOUNT = f"{SECRETS_VOLUME}:{SECRETS_DIR}:ro"
+
+
 def _service_block(svc: Service) -> dict[str, Any]:
     block: dict[str, Any] = {}
     if svc.side == "airflow":
         block["image"] = AIRFLOW_IMAGE
+        block["user"] = "0:0" if svc.name == "airflow-init" else AIRFLOW_USER
     else:
         block["image"] = PREFECT_IMAGE
         block["build"] = {"context": "docker", "dockerfile": "prefect.Dockerfile",
                           "args": {"PREFECT_IMAGE": PREFECT_BASE_IMAGE}}
     block["command"] = compose_command(svc)
-    if svc.name == "airflow-init":
-        block["user"] = "0:0"
     block["working_dir"] = compose_placement().root  # native mode runs every service from the lab's root
-    block["environment"] = compose_environment(svc)
+    block["environment"] = compose_environment(svc) | (AIRFLOW_COMPOSE_ONLY if svc.side == "airflow" else {})
     mounts = _mounts("airflow" if svc.side == "airflow" else (
         "prefect-server" if svc.name == "prefect-server" else "prefect"))
     if svc.side == "airflow":
         mounts.insert(0, f"airflow-home:{compose_placement().airflow_home}")
     if svc.name in ("airflow-init", "airflow-scheduler", "prefect-worker"):  # where task code runs
         mounts.append(f"work-log:{compose_placement().work_log}")
-    if mounts:
-        block["volumes"] = mounts
+    mounts.append(_SECRETS_MOUNT)
+    block["volumes"] = mounts
     if svc.name in PUBLISHED_PORTS:
         block["ports"] = [f"127.0.0.1:{_host_port(svc.name)}:{PUBLISHED_PORTS[svc.name][1]}"]
     health = _healthcheck(svc)
@@ -249,18 +336,34 @@ def _service_block(svc: Service) -> dict[str, Any]:
     return block
 
 
+def _secrets_block() -> dict[str, Any]:
+    """The one-shot job that fills the secrets volume: stdlib Python, in the Airflow image (pulled anyway)."""
+    root = compose_placement().root
+    overrides = {key: f"${{{key}:-}}" for key in [*GENERATED, *DEFAULTS]}
+    return {
+        "image": AIRFLOW_IMAGE,
+        "user": "0:0",
+        "command": ["python", "-m", "comparisons.stack.compose_secrets", SECRETS_DIR],
+        "working_dir": root,
+        "environment": {"PYTHONPATH": root, "AIRFLOW_UID": f"${{AIRFLOW_UID:-{AIRFLOW_UID}}}",
+                        "CONNECTION_CHECK_MAX_COUNT": "0", **overrides},
+        "volumes": [f"./comparisons:{root}/comparisons:ro", f"./requirements:{root}/requirements:ro",
+                    f"{SECRETS_VOLUME}:{SECRETS_DIR}"],
+        "restart": "no",
+    }
+
+
 def _postgres_block() -> dict[str, Any]:
-    refs = secret_references()
-    env = {"POSTGRES_PASSWORD": refs["LAB_POSTGRES_PASSWORD"]}
-    env |= {key: refs[key] for _, key in DATABASES.values()}
     return {
         "image": POSTGRES_IMAGE,
-        "environment": env,
+        "environment": {"POSTGRES_PASSWORD_FILE": f"{SECRETS_DIR}/postgres/LAB_POSTGRES_PASSWORD"},
         "volumes": ["postgres-data:/var/lib/postgresql/data",
-                    "./docker/postgres-init.sh:/docker-entrypoint-initdb.d/10-lab-databases.sh:ro"],
+                    "./docker/postgres-init.sh:/docker-entrypoint-initdb.d/10-lab-databases.sh:ro",
+                    _SECRETS_MOUNT],
         # Over TCP: the image's init phase serves on the socket only, so this passes after the init script.
         "healthcheck": {"test": ["CMD", "pg_isready", "-h", "127.0.0.1", "-p", str(POSTGRES_PORT), "-U", "postgres"],
                         "interval": "2s", "timeout": "5s", "retries": 30, "start_period": "60s"},
+        "depends_on": {SECRETS_JOB: {"condition": "service_completed_successfully"}},
         "restart": "unless-stopped",
     }
 
@@ -273,6 +376,7 @@ def harness_environment() -> dict[str, str]:
         "LAB_PREFECT_URL": f"http://{p.prefect_api_host}:{PREFECT_PORT}/api",
         "LAB_POSTGRES_HOST": p.postgres_host,
         "LAB_WORK_LOG": p.work_log,
+        "LAB_ENV_FILE": f"{SECRETS_DIR}/lab/lab.env",
         "MPLCONFIGDIR": "/tmp/matplotlib",
     }
 
@@ -284,37 +388,42 @@ def _lab_block() -> dict[str, Any]:
         "image": LAB_IMAGE,
         "build": {"context": ".", "dockerfile": "docker/lab.Dockerfile", "args": {"PYTHON_IMAGE": PYTHON_IMAGE}},
         "profiles": ["lab"],
-        "user": "${LAB_UID:-0}:${LAB_GID:-0}",
         "environment": harness_environment(),
         "volumes": [
             *_mounts("lab"),
             f"${{LAB_RESULTS_DIR:-./results}}:{root}/results",
             f"${{LAB_REPORTS_DIR:-./reports}}:{root}/reports",
             f"work-log:{compose_placement().work_log}",
-            {"type": "bind", "source": "./.env", "target": f"{root}/.env", "read_only": True},
+            _SECRETS_MOUNT,
         ],
         "depends_on": {name: {"condition": "service_healthy"} for name in ready},
     }
 
 
 def compose_document() -> dict[str, Any]:
-    services: dict[str, Any] = {"postgres": _postgres_block()}
+    """The compose model, every service spelled out (the file factors the shared parts into anchors)."""
+    services: dict[str, Any] = {SECRETS_JOB: _secrets_block(), "postgres": _postgres_block()}
     for svc in SERVICES:
         services[svc.name] = _service_block(svc)
     services["lab"] = _lab_block()
     return {"name": "airflow-prefect-lab", "services": services,
-            "volumes": {"postgres-data": {}, "airflow-home": {}, "work-log": {}}}
+            "volumes": {"postgres-data": {}, "airflow-home": {}, "work-log": {}, SECRETS_VOLUME: {}}}
 
 
 def _celery_environment() -> dict[str, str]:
-    role, key = DATABASES["airflow"]
-    password = secret_references()[key]
+    """The executor and its broker; the result backend's URL is a secret, read like the others."""
     return {
         "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
         "AIRFLOW__CELERY__BROKER_URL": "redis://redis:6379/0",
-        "AIRFLOW__CELERY__RESULT_BACKEND": (
-            f"db+postgresql://{role}:{password}@{compose_placement().postgres_host}:{POSTGRES_PORT}/airflow"),
+        "AIRFLOW__CELERY__RESULT_BACKEND_CMD": f"cat {SECRETS_DIR}/airflow/AIRFLOW__CELERY__RESULT_BACKEND",
     }
+
+
+def celery_result_backend() -> str:
+    """Template of the Celery result backend (Airflow's database), written by `compose_secrets`."""
+    role, key = DATABASES["airflow"]
+    host = compose_placement().postgres_host
+    return f"db+postgresql://{role}:{_TOKEN.format(key)}@{host}:{POSTGRES_PORT}/airflow"
 
 
 def scale_out_document() -> dict[str, Any]:
@@ -322,11 +431,13 @@ def scale_out_document() -> dict[str, Any]:
 
     A compose profile can add services but cannot change the executor of the ones already defined,
     so scale-out is a second file layered on the first (`-f docker-compose.yml -f docker/scale-out.yml`).
+    Each worker runs tasks as the scheduler does, with the scheduler's environment.
     """
     celery = _celery_environment()
     services: dict[str, Any] = {svc.name: {"environment": dict(celery)} for svc in SERVICES if svc.side == "airflow"}
     services["airflow-scheduler"]["depends_on"] = {"redis": {"condition": "service_healthy"}}
-    worker_env = service_environment(SERVICES[0], compose_placement(), secret_references()) | celery
+    scheduler = _service_block(next(s for s in SERVICES if s.name == "airflow-scheduler"))
+    worker_env = scheduler["environment"] | celery
     worker_env["DUMB_INIT_SETSID"] = "0"  # the official image's entrypoint: let Celery shut down warmly
     services["redis"] = {
         "image": REDIS_IMAGE,
@@ -335,10 +446,11 @@ def scale_out_document() -> dict[str, Any]:
     }
     services["airflow-worker"] = {
         "image": AIRFLOW_IMAGE,
+        "user": AIRFLOW_USER,
         "command": ["airflow", "celery", "worker"],
+        "working_dir": scheduler["working_dir"],
         "environment": worker_env,
-        "volumes": [f"airflow-home:{compose_placement().airflow_home}", *_mounts("airflow"),
-                    f"work-log:{compose_placement().work_log}"],
+        "volumes": scheduler["volumes"],
         "healthcheck": {"test": ["CMD-SHELL", "celery --app airflow.providers.celery.executors.celery_executor.app "
                                  'inspect ping -d "celery@$${HOSTNAME}"'], **_SLOW_HEALTH_TIMING},
         "depends_on": {"redis": {"condition": "service_healthy"},
@@ -364,15 +476,16 @@ _GENERATED_BY = "Generated by `./lab compose` from comparisons/stack/ — edit t
 
 
 def postgres_init_script() -> str:
-    """One role and one database per entry of DATABASES, passwords from the container's environment."""
-    variables = " ".join(f'-v {role}_password="${key}"' for role, key in DATABASES.values())
+    """One role and one database per entry of DATABASES, passwords from the secrets volume."""
+    variables = " ".join(f'-v {role}_password="$(cat {SECRETS_DIR}/postgres/{key})"'
+                         for role, key in DATABASES.values())
     sql = "".join(f"CREATE ROLE {role} LOGIN PASSWORD :'{role}_password';\nCREATE DATABASE {database} OWNER {role};\n"
                   for database, (role, _) in DATABASES.items())
     return (
         "#!/bin/bash\n"
         f"# {_GENERATED_BY}\n"
         "# Runs once, when the postgres volume is first created: the roles and databases of native mode,\n"
-        "# with the passwords of .env. Changed one since? `docker compose down -v` starts afresh.\n"
+        "# with the passwords the lab-secrets job wrote. `docker compose down -v` starts afresh.\n"
         "set -euo pipefail\n"
         f'psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres {variables} <<\'SQL\'\n'
         f"{sql}"
@@ -393,7 +506,8 @@ def lab_dockerfile(root: Path = REPO_ROOT) -> str:
         "/opt/lab-requirements/lab.lock.txt\n"
         f"ENV PATH=/opt/venv/bin:$PATH PYTHONPATH={compose_placement().root}\n"
         f"WORKDIR {compose_placement().root}\n"
-        'ENTRYPOINT ["python", "-m", "comparisons"]\n'
+        "COPY docker/lab-entrypoint.sh /usr/local/bin/lab-entrypoint.sh\n"
+        'ENTRYPOINT ["/usr/local/bin/lab-entrypoint.sh"]\n'
         'CMD ["run"]\n'
     )
 
@@ -410,6 +524,14 @@ def prefect_dockerfile(root: Path = REPO_ROOT) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Anchor:
+    """A mapping written once with `&name`, merged into others with `<<: *name`."""
+
+    name: str
+    value: dict[str, Any]
+
+
 _PLAIN = re.compile(r"^[A-Za-z0-9_./@+-][A-Za-z0-9_./:@+=-]*$")
 _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
 
@@ -419,7 +541,11 @@ def _scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, Anchor):
+        return f"*{value.name}"
     text = str(value)
+    if text == "<<":  # YAML's merge key, only when plain
+        return text
     plain = _PLAIN.match(text) and not text.endswith(":") and text.lower() not in _YAML_WORDS
     if plain and not re.fullmatch(r"[-+.\d][\d._eE:+-]*", text):  # numbers, and YAML 1.1's 0:0 (base 60)
         return text
@@ -433,11 +559,14 @@ def _yaml(value: Any, indent: int = 0) -> list[str]:
             return [pad + "{}"]
         lines = []
         for key, item in value.items():
-            if isinstance(item, (dict, list)) and item:
+            if key == "<<" or not isinstance(item, (dict, list, _Defined)) or not item:
+                lines.append(f"{pad}{_scalar(key)}: {_yaml(item)[0].strip()}")
+            elif isinstance(item, _Defined):
+                lines.append(f"{pad}{_scalar(key)}: &{item.anchor.name}")
+                lines.extend(_yaml(item.anchor.value, indent + 2))
+            else:
                 lines.append(f"{pad}{_scalar(key)}:")
                 lines.extend(_yaml(item, indent + 2))
-            else:
-                lines.append(f"{pad}{_scalar(key)}: {_yaml(item)[0].strip()}")
         return lines
     if isinstance(value, list):
         lines = []
@@ -449,20 +578,71 @@ def _yaml(value: Any, indent: int = 0) -> list[str]:
     return [pad + _scalar(value)]
 
 
+@dataclass(frozen=True)
+class _Defined:
+    """Where an anchor is written out (everywhere else it is an alias)."""
+
+    anchor: Anchor
+
+    def __bool__(self) -> bool:
+        return True
+
+
 def to_yaml(document: Mapping[str, Any], header: str) -> str:
     """Block-style YAML of plain dicts, lists and scalars (strings JSON-quoted when not plainly safe)."""
     comments = "".join(f"# {line}\n".replace("# \n", "#\n") for line in header.splitlines())
     return comments + "\n".join(_yaml(dict(document))) + "\n"
 
 
+def _shared(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The keys every block has, each with the value most of them have (the others override it)."""
+    shared = {}
+    for key in blocks[0]:
+        values = [b[key] for b in blocks if key in b]
+        if len(values) == len(blocks):
+            common = max(values, key=values.count)
+            if values.count(common) > 1:
+                shared[key] = common
+    return shared
+
+
+def factored(document: Mapping[str, Any], groups: Mapping[str, list[str]]) -> dict[str, Any]:
+    """The document with each group's shared settings written once, as the official Airflow file does:
+    `x-<group>-common: &<group>-common` (its environment `&<group>-env`), merged into each service."""
+    out: dict[str, Any] = {"name": document["name"]}
+    services = {name: dict(block) for name, block in document["services"].items()}
+    for group, names in groups.items():
+        blocks = [services[name] for name in names]
+        env = {k: v for k, v in _shared([b["environment"] for b in blocks]).items()
+               if all(b["environment"].get(k) == v for b in blocks)}
+        common = {k: v for k, v in _shared(blocks).items() if k not in ("environment", "command", "healthcheck")}
+        env_anchor = Anchor(f"{group}-env", env)
+        common_anchor = Anchor(f"{group}-common", {**common, "environment": _Defined(env_anchor)})
+        out[f"x-{group}-common"] = _Defined(common_anchor)
+        for name, block in zip(names, blocks, strict=True):
+            own = {k: v for k, v in block.items() if k == "environment" or common.get(k, object()) != v}
+            extra = {k: v for k, v in block["environment"].items() if k not in env}
+            if extra:
+                own["environment"] = {"<<": env_anchor, **extra}
+            else:
+                del own["environment"]
+            services[name] = {"<<": common_anchor, **own}
+    out["services"] = services
+    out |= {key: value for key, value in document.items() if key not in out}
+    return out
+
+
 _COMPOSE_HEADER = f"""{_GENERATED_BY}
 tests/unit/test_compose_parity.py fails when this file and the definition disagree.
-Every secret is a reference to .env; the UIs are published on 127.0.0.1 only, the database not at all.
+No preparation: the lab-secrets job generates every secret into a volume on the first `up`
+(a `.env` beside this file may set any of them, see .env.example). The UIs are published on
+127.0.0.1 only, the database not at all (docker/postgres-port.yml publishes it).
 
-  docker compose up -d --build --wait        both orchestrators, every pipeline deployed
+  docker compose up -d --wait                both orchestrators, every pipeline deployed
+  docker compose run --rm lab credentials    the Airflow UI login
   docker compose run --rm lab run etl_basic  run a pair on both and compare the outputs
   docker compose run --rm lab report         reports/report.html
-  docker compose down                        stop (add -v to delete the databases too)"""
+  docker compose down                        stop (add -v to delete the databases and secrets too)"""
 
 _SCALE_HEADER = f"""{_GENERATED_BY}
 Scale-out: Airflow's CeleryExecutor with Redis and N Celery workers, N Prefect workers.
@@ -480,9 +660,13 @@ def postgres_port_document() -> dict[str, Any]:
     return {"services": {"postgres": {"ports": [f"127.0.0.1:{_host_port('postgres')}:{POSTGRES_PORT}"]}}}
 
 
+GROUPS = {"airflow": [s.name for s in SERVICES if s.side == "airflow"],
+          "prefect": [s.name for s in SERVICES if s.side == "prefect"]}
+
+
 def render_compose() -> str:
-    """docker-compose.yml as `./lab compose` writes it."""
-    return to_yaml(compose_document(), _COMPOSE_HEADER)
+    """docker-compose.yml as `./lab compose` writes it: the shared settings once, as anchors."""
+    return to_yaml(factored(compose_document(), GROUPS), _COMPOSE_HEADER)
 
 
 def generated_files(root: Path = REPO_ROOT) -> dict[str, str]:
@@ -513,15 +697,13 @@ def write_files(root: Path = REPO_ROOT) -> list[Path]:
 
 
 def main(root: Path = REPO_ROOT) -> int:
-    """Write the compose files and make sure `.env` holds every secret they reference."""
+    """Write the compose files (the secrets are the lab-secrets job's, on the first `up`)."""
     changed = write_files(root)
     for path in changed:
         print(f"wrote {path.relative_to(root)}")
     if not changed:
         print("docker-compose.yml and docker/ are up to date with comparisons/stack/services.py")
-    ensure_env_file(root / ".env", root / ".env.example")
-    print(".env has every secret the compose file references (generated where blank; never overwritten).")
-    print("Next: docker compose up -d --build --wait")
+    print("Next: docker compose up -d --wait")
     return 0
 
 

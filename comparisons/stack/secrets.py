@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from comparisons.errors import SetupError
 
-__all__ = ["GENERATED", "ensure_env_file", "read_env_file"]
+__all__ = ["DEFAULTS", "GENERATED", "check_values", "ensure_env_file", "read_env_file"]
 
 
 def _token() -> str:
@@ -41,6 +42,27 @@ GENERATED: Mapping[str, Callable[[], str]] = {
 DEFAULTS: Mapping[str, str] = {"LAB_ADMIN_USERNAME": "admin", "LAB_EXPORT_COUNTRY": "DE"}
 
 
+#: Passwords that go into connection URLs: RFC 3986's unreserved characters, so none needs encoding.
+IN_URLS = ("LAB_AIRFLOW_DB_PASSWORD", "LAB_PREFECT_DB_PASSWORD", "LAB_WAREHOUSE_DB_PASSWORD",
+           "LAB_POSTGRES_PASSWORD")
+_URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+")
+# The others go into JSON and TOML strings and Airflow's user list: no quotes, backslashes, spaces.
+_PLAIN = re.compile(r"[A-Za-z0-9._~+/=!$%&*?^@#-]+")
+
+
+def check_values(values: Mapping[str, str]) -> None:
+    """Refuse a value the lab cannot pass on unchanged, naming the variable and what to do."""
+    for key, value in values.items():
+        allowed, what = (_URL_SAFE, "letters, digits and . _ ~ -") if key in IN_URLS else (
+            _PLAIN, "letters, digits and . _ ~ + / = ! $ % & * ? ^ @ # -")
+        if value and not allowed.fullmatch(value):
+            bad = sorted({c for c in value if not allowed.fullmatch(c)})
+            raise SetupError(
+                f"{key} holds {' '.join(repr(c) for c in bad)}, which the lab cannot pass on unchanged "
+                f"(it goes into a connection URL or a JSON string): use only {what}, or leave it blank "
+                "to have one generated.")
+
+
 def read_env_file(path: Path) -> dict[str, str]:
     """Parse ``KEY=value`` lines (comments and blank lines ignored; no shell expansion)."""
     values: dict[str, str] = {}
@@ -62,6 +84,7 @@ def ensure_env_file(path: Path, example: Path) -> dict[str, str]:
     values = read_env_file(path)
     missing = {k: v for k, v in DEFAULTS.items() if not values.get(k)}
     missing |= {k: make() for k, make in GENERATED.items() if not values.get(k)}
+    check_values(values)
     if not missing:
         return values
     template = example.read_text() if example.exists() else ""

@@ -25,6 +25,7 @@ __all__ = [
     "PREFECT_PORT",
     "PREFECT_VERSION",
     "SERVICES",
+    "TASK_RUNNERS",
     "TUNED_SETTINGS",
     "WORK_POOL",
     "airflow_pipeline_settings",
@@ -137,6 +138,11 @@ class Service:
     health: Health | None = None
 
 
+#: Where the pipelines' task code runs, the only services given the warehouse and the pipeline
+#: settings: Airflow's LocalExecutor forks its tasks from the scheduler, Prefect's process worker
+#: starts each flow run as its own process.
+TASK_RUNNERS = ("airflow-scheduler", "prefect-worker")
+
 _AIRFLOW_HEALTH = f"http://127.0.0.1:{AIRFLOW_PORT}/api/v2/monitor/health"
 
 SERVICES: tuple[Service, ...] = (
@@ -239,18 +245,14 @@ def _airflow_environment(p: Placement, secrets: Mapping[str, str]) -> dict[str, 
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": p.bind_host,
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(SCHEDULER_HEALTH_PORT),
-        **airflow_pipeline_settings(secrets),
     }
 
 
-def _prefect_environment(p: Placement, secrets: Mapping[str, str]) -> dict[str, str]:
-    role, key = DATABASES["prefect"]
+def _prefect_environment(p: Placement) -> dict[str, str]:
     return {
         "PREFECT_HOME": p.prefect_home,
         "PREFECT_API_URL": f"http://{p.prefect_api_host}:{PREFECT_PORT}/api",
         "PREFECT_UI_API_URL": f"http://127.0.0.1:{PREFECT_PORT}/api",
-        "PREFECT_API_DATABASE_CONNECTION_URL": (
-            f"postgresql+asyncpg://{role}:{secrets[key]}@{p.postgres_host}:{POSTGRES_PORT}/prefect"),
         "PREFECT_SERVER_API_HOST": p.bind_host,
         "PREFECT_SERVER_API_PORT": str(PREFECT_PORT),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -261,14 +263,20 @@ def service_environment(
     svc: Service, placement: Placement, secrets: Mapping[str, str], *, profile: Profile = "tuned"
 ) -> dict[str, str]:
     """The environment a service runs with, identical in both modes but for the placement."""
-    env = _airflow_environment(placement, secrets) if svc.side == "airflow" else _prefect_environment(
-        placement, secrets)
+    env = _airflow_environment(placement, secrets) if svc.side == "airflow" else _prefect_environment(placement)
     prefix = "AIRFLOW__" if svc.side == "airflow" else "PREFECT_"
     env |= {k: v for k, v in _tuning(profile).items() if k.startswith(prefix)}
+    if svc.name == "prefect-server":  # the only Prefect service that talks to the database
+        role, key = DATABASES["prefect"]
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = (
+            f"postgresql+asyncpg://{role}:{secrets[key]}@{placement.postgres_host}:{POSTGRES_PORT}/prefect")
     if svc.name == "prefect-deploy":  # it creates Prefect's Secret block and Variable from these
         env |= {key: secrets[key] for key in PIPELINE_SETTINGS}
+    if svc.name == "airflow-scheduler":  # the LocalExecutor's task processes inherit these
+        env |= airflow_pipeline_settings(secrets)
     env["PYTHONPATH"] = placement.root
-    env["LAB_WAREHOUSE_DSN"] = warehouse_dsn(placement, secrets)
+    if svc.name in TASK_RUNNERS:
+        env["LAB_WAREHOUSE_DSN"] = warehouse_dsn(placement, secrets)
     env["LAB_PROFILE"] = profile
     env["LAB_WORK_LOG"] = placement.work_log
     return env

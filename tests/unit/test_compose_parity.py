@@ -5,10 +5,13 @@ the same environment in both modes, but for where it runs (hosts, paths) and how
 
 from __future__ import annotations
 
+import json
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from comparisons.settings import LabSettings
 from comparisons.stack import compose
@@ -28,11 +31,21 @@ def test_committed_compose_files_are_what_the_definition_renders(relative: str) 
         f"and commit the result (never edit the generated file by hand).")
 
 
+def test_the_anchors_resolve_to_the_model_every_service_spelled_out() -> None:
+    """The file writes each orchestrator's shared settings once (`x-airflow-common`, as the official
+    Airflow file does); read back with YAML's merge keys, it is the full model."""
+    parsed = yaml.safe_load(compose.render_compose())
+    assert {"x-airflow-common", "x-prefect-common"} <= set(parsed)
+    assert {k: v for k, v in parsed.items() if not k.startswith("x-")} == compose.compose_document()
+    text = compose.render_compose()
+    assert text.count("AIRFLOW__CORE__EXECUTION_API_SERVER_URL") == 1, "the Airflow environment is written once"
+
+
 def _shape(value: str, placement: Placement, secrets: dict[str, str]) -> str:
     """A value with its placement-specific parts and secrets replaced by neutral tokens."""
     for key, secret in secrets.items():
         value = value.replace(secret, f"<{key}>")
-    value = re.sub(r"\$\{(LAB_[A-Z_]+):\?[^}]*\}", r"<\1>", value)  # a secret, required from .env
+    value = re.sub(r"<<secret:(LAB_[A-Z_]+)>>", r"<\1>", value)  # a secret, in compose's secret files
     value = re.sub(r"\$\{LAB_[A-Z_]+:-([^}]*)\}", r"\1", value)  # a setting with its default
     fields = [getattr(placement, f) for f in ("root", "airflow_home", "prefect_home", "work_log", "postgres_host",
                                               "airflow_api_host", "prefect_api_host", "bind_host")]
@@ -41,15 +54,36 @@ def _shape(value: str, placement: Placement, secrets: dict[str, str]) -> str:
     return value
 
 
+def _effective(environment: dict[str, str], files: dict[str, str]) -> dict[str, str]:
+    """A compose environment with every secret file read back into the variable it stands for."""
+    env = {}
+    for key, value in environment.items():
+        path = value.removeprefix("cat ").removeprefix(f"{compose.SECRETS_DIR}/")
+        if key == "PREFECT_PROFILES_PATH":
+            env |= {k: v for k, v in tomllib.loads(files[path])["profiles"]["lab"].items() if k not in environment}
+        elif key.endswith(("_CMD", "_FILE")) and path in files:
+            env[key.removesuffix("_CMD").removesuffix("_FILE")] = files[path]
+        else:
+            env[key] = value
+    return env
+
+
 @pytest.mark.parametrize("svc", SERVICES, ids=lambda s: s.name)
 def test_each_service_runs_the_native_command_and_environment_modulo_placement(
         svc, settings: LabSettings, lab_secrets: dict[str, str]) -> None:
     service = compose.compose_document()["services"][svc.name]
     native_env = service_environment(svc, native_placement(settings), {**lab_secrets, **DEFAULTS})
     secrets = {key: lab_secrets[key] for key in GENERATED}
-    compose_env = dict(service["environment"])
-    extra = set(compose.COMPOSE_ONLY_ENVIRONMENT.get(svc.name, ()))
-    assert set(compose_env) - extra == set(native_env)
+    files = compose.secret_templates()
+    compose_env = _effective(dict(service["environment"]), files)
+    extra = set(compose.COMPOSE_ONLY_ENVIRONMENT.get(svc.name, ())) | set(
+        compose.AIRFLOW_COMPOSE_ONLY if svc.side == "airflow" else ())
+    if svc.name == "airflow-scheduler":  # in compose, the connection is imported by airflow-init (see below)
+        native_conn = native_env.pop("AIRFLOW_CONN_LAB_PARTNER")
+        (conn,) = json.loads(files["airflow/connections.json"]).values()
+        assert _shape(json.dumps(conn), compose.compose_placement(), {}) == _shape(
+            native_conn, native_placement(settings), secrets)
+    assert set(compose_env) - {e.removesuffix("_FILE") for e in extra} == set(native_env)
     port_var, port = compose.PUBLISHED_PORTS["prefect-server"]
     for key, native_value in native_env.items():
         compose_value = compose_env[key].replace(f"${{{port_var}:-{port}}}", str(port))
@@ -59,10 +93,11 @@ def test_each_service_runs_the_native_command_and_environment_modulo_placement(
         assert _shape(compose_value, compose.compose_placement(), {}) == _shape(
             native_value, native_placement(settings), secrets), key
 
-    if svc.name == "airflow-init":  # plus the UI login native mode writes itself, and handing folders to uid 50000
+    if svc.name == "airflow-init":  # plus the UI login, the connection, and handing folders to the image's user
         native_script = svc.command[2] if svc.command[:2] == ("bash", "-c") else " ".join(svc.command)
         script = service["command"][2]
-        assert service["command"][:2] == ["bash", "-c"] and f" && {native_script} && chown -R 50000:0 " in script
+        assert service["command"][:2] == ["bash", "-c"]
+        assert f" && {native_script} && airflow connections import" in script
         assert service["user"] == "0:0", "as in Airflow's official compose file: root, to hand folders over"
     else:
         assert service["command"] == list(svc.command)
@@ -97,16 +132,29 @@ def test_every_published_port_binds_127_0_0_1_only() -> None:
     assert all(port.startswith("127.0.0.1:") for port in published), published
 
 
-def test_no_secret_value_is_in_any_generated_file(lab_secrets: dict[str, str]) -> None:
+def test_no_secret_value_is_in_any_generated_file_and_none_is_required(lab_secrets: dict[str, str]) -> None:
     texts = compose.generated_files(ROOT)
     for key in GENERATED:
         value = lab_secrets[key]
         assert len(value) >= 16
         leaked = [name for name, text in texts.items() if value in text]
         assert not leaked, f"the value of {key} is written into {leaked}"
-    required = set(re.findall(r"\$\{(LAB_[A-Z_]+):\?", texts["docker-compose.yml"]))
-    assert required and required <= set(GENERATED), "only secrets the lab generates are required from .env"
-    assert required <= set(read_env_file(ROOT / ".env.example")), "each is documented in .env.example"
+    for name, text in texts.items():  # a bare `docker compose up` on a fresh clone needs no .env
+        assert ":?" not in text, f"{name} requires a variable"
+    document = compose.compose_document()
+    for name, block in document["services"].items():
+        given = {k for k, v in block.get("environment", {}).items() if re.fullmatch(r"\$\{LAB_[A-Z_]+:-\}", v)}
+        assert not given or name == compose.SECRETS_JOB, f"{name} reads a secret from .env directly: {given}"
+    assert set(document["services"][compose.SECRETS_JOB]["environment"]) >= set(GENERATED) | set(DEFAULTS)
+    assert set(GENERATED) <= set(read_env_file(ROOT / ".env.example")), "each is documented in .env.example"
+
+
+def test_each_service_reads_only_its_own_folder_of_the_secrets_volume() -> None:
+    for name, block in compose.compose_document()["services"].items():
+        referenced = set(re.findall(rf"{compose.SECRETS_DIR}/(\w+)/", json.dumps(block)))
+        own = {"postgres": {"postgres"}, "lab": {"lab"}}.get(name) or {name.split("-", 1)[0]}
+        assert referenced <= own, (name, referenced)
+    assert {n.split("/", 1)[0] for n in compose.secret_templates()} == set(compose.SECRET_READERS)
 
 
 def test_the_harness_in_the_lab_container_reaches_the_services_by_name(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,12 +24,17 @@ def test_airflow_gets_a_connection_holding_the_secret_and_a_variable() -> None:
     assert airflow_pipeline_settings({}) == {}, "the in-process runner passes only what a pair needs"
 
 
-def test_among_prefect_services_only_the_deploy_job_sees_the_secret() -> None:
+def test_each_secret_reaches_only_the_services_that_use_it() -> None:
+    """The pipeline secret: Prefect's deploy job (it makes the Secret block) and Airflow's scheduler
+    (its task processes read the connection); the warehouse: where tasks run; a database: its server."""
     placement = native_placement(LabSettings.from_environment())
-    for svc in SERVICES:
-        env = service_environment(svc, placement, VALUES)
-        holds_secret = any(VALUES["LAB_PIPELINE_SECRET"] in value for value in env.values())
-        if svc.side == "prefect":
-            assert holds_secret == (svc.name == "prefect-deploy"), svc.name
-        else:
-            assert holds_secret, f"{svc.name}: Airflow reads the connection from its environment"
+    readers = {
+        "LAB_PIPELINE_SECRET": {"prefect-deploy", "airflow-scheduler"},
+        "LAB_WAREHOUSE_DB_PASSWORD": {"airflow-scheduler", "prefect-worker"},
+        "LAB_PREFECT_DB_PASSWORD": {"prefect-server"},
+        "LAB_ADMIN_PASSWORD": set(),  # native mode writes Airflow's passwords file itself
+    }
+    for key, expected in readers.items():
+        holders = {svc.name for svc in SERVICES
+                   if any(VALUES[key] in value for value in service_environment(svc, placement, VALUES).values())}
+        assert holders == expected, key

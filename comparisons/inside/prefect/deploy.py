@@ -57,7 +57,10 @@ def ensure_pipeline_settings(environ: Mapping[str, str] = os.environ) -> list[st
     Airflow gets the same two as environment variables (`services.airflow_pipeline_settings`).
     """
     made = []
-    if secret := environ.get("LAB_PIPELINE_SECRET"):
+    secret = environ.get("LAB_PIPELINE_SECRET")
+    if not secret and (path := environ.get("LAB_PIPELINE_SECRET_FILE")):  # docker compose: a secret file
+        secret = Path(path).read_text().strip()
+    if secret:
         Secret(value=secret).save("lab-partner", overwrite=True)
         made.append("secret block lab-partner")
     if country := environ.get("LAB_EXPORT_COUNTRY"):

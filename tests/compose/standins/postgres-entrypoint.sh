@@ -1,6 +1,6 @@
 #!/bin/bash
 # The part of the official postgres image's entrypoint the lab relies on: on an empty data folder,
-# initdb with POSTGRES_PASSWORD, run /docker-entrypoint-initdb.d/*.sh against a socket-only server,
+# initdb with POSTGRES_PASSWORD (or the content of POSTGRES_PASSWORD_FILE, as its `file_env` reads it), run /docker-entrypoint-initdb.d/*.sh against a socket-only server,
 # then serve on every address.
 set -euo pipefail
 [ "${1:-}" = postgres ] && shift
@@ -12,7 +12,10 @@ if [ "$(id -u)" = 0 ]; then
 fi
 export POSTGRES_USER="${POSTGRES_USER:-postgres}" POSTGRES_DB="${POSTGRES_DB:-${POSTGRES_USER:-postgres}}"
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
-  : "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD must be set}"
+  if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
+    POSTGRES_PASSWORD="$(<"$POSTGRES_PASSWORD_FILE")"
+  fi
+  : "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE must be set}"
   # UTF8 like the official image (SQL_ASCII would hand psycopg2 bytes instead of text).
   initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") --encoding=UTF8 \
     --locale=C.UTF-8 --auth-local=trust --auth-host=scram-sha-256 -D "$PGDATA" >/dev/null
