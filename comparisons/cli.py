@@ -130,7 +130,8 @@ def cmd_credentials(settings: LabSettings, args: argparse.Namespace) -> int:
 
     values = read_env_file(settings.env_file)
     if not values:
-        raise LabError(f"{settings.env_file} does not exist yet: `./lab up` creates it.")
+        raise LabError(f"{settings.env_file} does not exist yet: `./lab up` creates it (in docker compose, "
+                       "the lab-secrets job on `docker compose up`).")
     print(f"Airflow UI  http://127.0.0.1:8080  user {values['LAB_ADMIN_USERNAME']}  "
           f"password {values['LAB_ADMIN_PASSWORD']}")
     return 0
@@ -318,7 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="lab-tuned settings (default) or the vendors' stock defaults")
     add("deploy", cmd_deploy, "register every flow of prefect_flows/ as a deployment (Airflow needs no step)")
     add("down", cmd_down, "stop every process the lab started, and nothing else")
-    add("compose", cmd_compose, "(re)write docker-compose.yml and docker/ from the one definition; create .env")
+    add("compose", cmd_compose, "(re)write docker-compose.yml and docker/ from the one definition")
     add("status", cmd_status, "each service, its health and URL")
     add("credentials", cmd_credentials, "print the Airflow UI login from .env")
     add("pairs", cmd_pairs, "list the pipeline pairs")

@@ -138,10 +138,11 @@ class Service:
     health: Health | None = None
 
 
-#: Where the pipelines' task code runs, the only services given the warehouse and the pipeline
-#: settings: Airflow's LocalExecutor forks its tasks from the scheduler, Prefect's process worker
-#: starts each flow run as its own process.
-TASK_RUNNERS = ("airflow-scheduler", "prefect-worker")
+#: Where the pipelines' own code runs, the only services given the warehouse: Airflow's
+#: LocalExecutor forks its tasks from the scheduler and the dag-processor runs DAG-level callbacks
+#: (failure_hooks writes its alert there); Prefect's process worker starts each flow run as its
+#: own process, hooks included.
+TASK_RUNNERS = ("airflow-scheduler", "airflow-dag-processor", "prefect-worker")
 
 _AIRFLOW_HEALTH = f"http://127.0.0.1:{AIRFLOW_PORT}/api/v2/monitor/health"
 
