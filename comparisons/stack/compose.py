@@ -1,11 +1,12 @@
 """docker-compose.yml, generated from the one definition in `services.py`.
 
 Native mode and compose share versions, ports, commands, environment and health checks: this module
-renders `SERVICES` with `service_environment(placement=compose_placement())`, the secrets replaced
-by `${KEY}` references to `.env`. `./lab compose` (or `python3 -m comparisons.stack.compose`, which
-needs nothing but Python) writes the files below; `tests/unit/test_compose_parity.py` fails when the
-committed files differ from what this module renders, so editing `services.py` without regenerating
-cannot go unnoticed.
+renders `SERVICES` with `service_environment(placement=compose_placement())`, each secret moved
+out of the file into the `lab-secrets` volume (see SECRETS_DIR), and the settings the services of
+one orchestrator share written once as `x-` anchors, as in Airflow's official file. `./lab compose`
+(or `python3 -m comparisons.stack.compose`) writes the files below; `tests/unit/test_compose_parity.py`
+fails when the committed files differ from what this module renders, so editing `services.py`
+without regenerating cannot go unnoticed.
 
 Files written: docker-compose.yml, docker/scale-out.yml (CeleryExecutor, Redis, N workers),
 docker/postgres-port.yml (opt-in database port), docker/postgres-init.sh, docker/lab.Dockerfile
@@ -119,6 +120,12 @@ def compose_placement() -> Placement:
         work_log="/opt/lab/work-log",
     )
 
+
+#: parallel_files' default folder: its mapped tasks read the files its first task wrote, so with
+#: `--scale` every process that runs tasks must see the same folder (a named volume; in native
+#: mode it is the machine's /tmp). Prefect's persisted results (PREFECT_HOME/storage, what the
+#: caching pair reads back) are shared by the Prefect workers the same way.
+PARALLEL_FILES = "/tmp/lab-parallel-files"
 
 #: The secrets live in a named volume that the one-shot `lab-secrets` job fills on first `up`
 #: (`comparisons.stack.compose_secrets`): generated, or taken from an optional `.env`. Each service
@@ -249,7 +256,8 @@ def compose_command(svc: Service) -> list[str]:
     body = svc.command[2] if svc.command[:2] == ("bash", "-c") else shlex.join(svc.command)
     connections = f"airflow connections import --overwrite {SECRETS_DIR}/airflow/connections.json"
     home, work_log = compose_placement().airflow_home, compose_placement().work_log
-    hand_over = f'chown -R "${{AIRFLOW_UID:-{AIRFLOW_UID}}}:0" {home} {work_log} && chmod 2775 {work_log}'
+    hand_over = (f'chown -R "${{AIRFLOW_UID:-{AIRFLOW_UID}}}:0" {home} {work_log} {PARALLEL_FILES} '
+                 f'&& chmod 2775 {work_log} {PARALLEL_FILES}')
     return ["bash", "-c", f"{write} && {body} && {connections} && {hand_over}"]
 
 
@@ -324,6 +332,9 @@ def _service_block(svc: Service) -> dict[str, Any]:
         mounts.insert(0, f"airflow-home:{compose_placement().airflow_home}")
     if svc.name in ("airflow-init", "airflow-scheduler", "prefect-worker"):  # where task code runs
         mounts.append(f"work-log:{compose_placement().work_log}")
+        mounts.append(f"parallel-files:{PARALLEL_FILES}")
+    if svc.name == "prefect-worker":
+        mounts.append(f"prefect-storage:{compose_placement().prefect_home}/storage")
     mounts.append(_SECRETS_MOUNT)
     block["volumes"] = mounts
     if svc.name in PUBLISHED_PORTS:
@@ -407,7 +418,8 @@ def compose_document() -> dict[str, Any]:
         services[svc.name] = _service_block(svc)
     services["lab"] = _lab_block()
     return {"name": "airflow-prefect-lab", "services": services,
-            "volumes": {"postgres-data": {}, "airflow-home": {}, "work-log": {}, SECRETS_VOLUME: {}}}
+            "volumes": {name: {} for name in ("postgres-data", "airflow-home", "work-log", "parallel-files",
+                                               "prefect-storage", SECRETS_VOLUME)}}
 
 
 def _celery_environment() -> dict[str, str]:

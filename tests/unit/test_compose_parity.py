@@ -183,3 +183,20 @@ def test_shell_scripts_are_checked_out_with_lf_endings() -> None:
     attributes = (compose.REPO_ROOT / ".gitattributes").read_text()
     for pattern in ("*.sh", "lab", ".ci/run"):
         assert any(line.split()[:1] == [pattern] and "eol=lf" in line for line in attributes.splitlines())
+
+
+def test_every_process_that_runs_tasks_shares_the_folders_that_cross_task_processes() -> None:
+    """With `--scale`, a mapped task may run on another worker than the task that wrote its files,
+    and a cached Prefect result may be read by another worker: those folders are named volumes."""
+    import inspect
+
+    from shared_logic.order_files import expected_parallel_files
+
+    assert inspect.signature(expected_parallel_files).parameters["folder"].default == compose.PARALLEL_FILES
+    scaled = compose.scale_out_document()["services"]
+    runners = {"airflow-scheduler": compose.compose_document()["services"]["airflow-scheduler"],
+               "airflow-worker": scaled["airflow-worker"],
+               "prefect-worker": compose.compose_document()["services"]["prefect-worker"]}
+    for name, block in runners.items():
+        assert f"parallel-files:{compose.PARALLEL_FILES}" in block["volumes"], name
+    assert "prefect-storage:/opt/prefect/home/storage" in runners["prefect-worker"]["volumes"]
