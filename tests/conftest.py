@@ -41,10 +41,17 @@ def lab_secrets(settings: LabSettings) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def stack(settings: LabSettings) -> Iterator[LabSettings]:
-    """The native stack up, as `./lab up` brings it; at the end `./lab down` must leave nothing running."""
+    """The native stack up, as `./lab up` brings it; at the end `./lab down` must leave nothing running.
+
+    A stack that was already up (a developer's own) is used and left up: the tests stop only what
+    they started.
+    """
+    long_running = [svc.name for svc in SERVICES if not svc.oneshot]
+    was_up = all(native.running_pid(settings, name) is not None for name in long_running)
     native.up(settings, progress=lambda line: print(line, file=sys.stderr))
     yield settings
-    if os.environ.get("LAB_KEEP_STACK") == "1":  # developers sharing one running stack; CI never sets it
+    if was_up:
+        print("\nthe stack was up before the tests: left up (`./lab down` stops it)", file=sys.stderr)
         return
     native.down(settings, progress=lambda line: None)
     leftovers = [svc.name for svc in SERVICES if native.running_pid(settings, svc.name) is not None]
