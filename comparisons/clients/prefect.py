@@ -109,7 +109,10 @@ class PrefectClient:
             start=parse_time(run.get("start_time")), end=parse_time(run.get("end_time")),
             tasks=tasks, parameters=dict(run.get("parameters") or {}),
             started_from="harness" if HARNESS_TAG in (run.get("tags") or []) else "ui",
-            url=f"{str(self._http.base_url).removesuffix('/api/')}/runs/flow-run/{run_id}"), self.work_log)
+            url=f"{str(self._http.base_url).removesuffix('/api/')}/runs/flow-run/{run_id}",
+            # Why a run ended badly, in the server's words ("Flow run infrastructure exited with …").
+            error=(run.get("state") or {}).get("message") if raw in ("CRASHED", "FAILED") else None),
+            self.work_log)
 
     def wait(self, pair: str, run_id: str, *, timeout: float) -> RunRecord:
         def state() -> str:

@@ -183,6 +183,22 @@ def burst_rows(view: BenchView) -> list[list[str]]:
     return rows
 
 
+def burst_failures(view: BenchView) -> list[str]:
+    """Each burst run that did not succeed: how long it waited, its final state and the server's reason."""
+    lines = []
+    for record in sorted(view.of_kind("concurrent"), key=lambda r: (r.values["size"], r.key)):
+        for side in SIDES:
+            for run in (RunRecord.from_json(r) for r in record.values[side]["runs"]):
+                if run.state == "success":
+                    continue
+                waited = (run.end - run.created).total_seconds() if run.end and run.created else float("nan")
+                reason = run.error or "this session stored no reason; the worker's log had it"
+                lines.append(f"{record.key}, {side}: run {run.run_id[:8]} ended {run.raw_state} {waited:.0f} s "
+                             f"after its trigger, {'never started' if run.start == run.end else 'while running'}"
+                             f" ({reason})")
+    return lines
+
+
 BURST_HEADER = ["K runs at once", "side", "succeeded", "distinct run ids", "triggers sent → last answered",
                 "drain (first trigger → last end)", "runs per second (succeeded / drain)", "per-run trigger → done"]
 
@@ -285,6 +301,7 @@ def bench_markdown(view: BenchView, pairs: list[Pair], whose: str = "your machin
                           f"{caps_text(view)}.", ""]
     if view.of_kind("concurrent"):
         parts += ["Concurrent runs:", "", _md_table(BURST_HEADER, burst_rows(view)), "", f"{caps_text(view)}.", ""]
+        parts += [f"- {line}" for line in burst_failures(view)] + ([""] if burst_failures(view) else [])
     if view.of_kind("local"):
         parts += ["Local run with no server (`dag.test()` / a plain flow call), process start included:", "",
                   _md_table(["side", "seconds", "succeeded"], local_rows(view)), ""]
@@ -325,6 +342,7 @@ def bench_html(view: BenchView, pairs: list[Pair], whose: str = "your machine") 
     if view.of_kind("concurrent"):
         out += ["<h3>Concurrent runs</h3>", _table(BURST_HEADER, burst_rows(view)),
                 f"<p class=muted>{html.escape(caps_text(view))}.</p>"]
+        out += [f"<p class=different>{html.escape(line)}</p>" for line in burst_failures(view)]
     if view.of_kind("local"):
         out += ["<h3>Local run, no server</h3>", _table(["side", "seconds", "succeeded"], local_rows(view))]
     memory = max(view.of_kind("memory"), key=lambda r: r.values.get("size", 0) if r.values.get("workload") == "fanout"
