@@ -200,3 +200,12 @@ def test_every_process_that_runs_tasks_shares_the_folders_that_cross_task_proces
     for name, block in runners.items():
         assert f"parallel-files:{compose.PARALLEL_FILES}" in block["volumes"], name
     assert "prefect-storage:/opt/prefect/home/storage" in runners["prefect-worker"]["volumes"]
+
+
+def test_every_file_the_lab_image_copies_is_in_its_build_context() -> None:
+    """`.dockerignore` lets through exactly what docker/lab.Dockerfile copies (its context is the checkout)."""
+    sources = {line.split()[1] for line in (ROOT / "docker/lab.Dockerfile").read_text().splitlines()
+               if line.startswith("COPY ")}
+    allowed = {line[1:] for line in (ROOT / ".dockerignore").read_text().splitlines() if line.startswith("!")}
+    assert sources == allowed, f"COPY {sorted(sources)} but .dockerignore lets in {sorted(allowed)}"
+    assert all((ROOT / source).is_file() for source in sources)
