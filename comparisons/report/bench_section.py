@@ -223,6 +223,43 @@ def _rate(values: list[float]) -> str:
 THROUGHPUT_HEADER = ["mapped tasks", "Airflow tasks per second", "Prefect tasks per second"]
 
 
+def _burst_side(records: list[BenchRecord], side: str) -> tuple[list[float], list[float], int, int]:
+    """Drain (first trigger → last end), succeeded runs per second of drain, succeeded and triggered."""
+    drains, rates, succeeded, triggered = [], [], 0, 0
+    for record in records:
+        data = record.values[side]
+        runs = [RunRecord.from_json(r) for r in data["runs"]]
+        created, ends = [r.created for r in runs if r.created], [r.end for r in runs if r.end]
+        if created and ends and (drain := (max(ends) - min(created)).total_seconds()) > 0:
+            drains.append(drain)
+            rates.append(data["succeeded"] / drain)
+        succeeded, triggered = succeeded + data["succeeded"], triggered + data["triggered"]
+    return drains, rates, succeeded, triggered
+
+
+def at_scale_rows(view: BenchView) -> list[list[str]]:
+    """The largest size of each scaling workload, both sides in one row: the headline's second table."""
+    rows = []
+    for workload, what in (("chain", "chain of {} tasks, trigger → done"),
+                           ("fanout", "fan-out of {} mapped tasks, trigger → done")):
+        table, _ = scaling_rows(view, workload)
+        if table:
+            rows.append([what.format(table[-1][0]), table[-1][1], table[-1][4]])
+    throughput = throughput_rows(view)
+    if throughput:
+        rows.append([f"fan-out of {throughput[-1][0]}, mapped tasks per second", *throughput[-1][1:]])
+    bursts = view.of_kind("concurrent")
+    if bursts:
+        size = max(r.values["size"] for r in bursts)
+        largest = [r for r in bursts if r.values["size"] == size]
+        sides = {side: _burst_side(largest, side) for side in SIDES}
+        rows.append([f"{size} runs triggered at once, first trigger → last end",
+                     *(_fmt(sides[side][0]) for side in SIDES)])
+        rows.append([f"{size} runs at once, throughput; runs that succeeded",
+                     *(f"{_fmt(sides[side][1], 'runs/s')}; {sides[side][2]}/{sides[side][3]}" for side in SIDES)])
+    return rows
+
+
 def local_rows(view: BenchView) -> list[list[str]]:
     records = view.of_kind("local")
     return [[side, _fmt([r.values[side]["seconds"] for r in records if r.values[side]["state"] == "success"]),

@@ -12,7 +12,7 @@ from pathlib import Path
 from comparisons.drift.table import drift_section
 from comparisons.pairs import discover
 from comparisons.publish import published
-from comparisons.report.bench_section import BenchView, bench_markdown, load_view
+from comparisons.report.bench_section import BenchView, at_scale_rows, bench_markdown, load_view
 from comparisons.report.faults_section import faults_section
 from comparisons.settings import LabSettings
 
@@ -41,6 +41,11 @@ def _headline(settings: LabSettings, view: BenchView | None) -> str:
     if len(every_pair) == 2:
         table = [line for line in every_pair[1].split("\n\n", 2)[1].splitlines() if line.startswith("|")]
         lines += ["Every pair, trigger → done:", "", *table, ""]
+    scale = at_scale_rows(view)
+    if scale:
+        lines += ["At the largest size of each workload (the concurrency caps that shape them are in "
+                  "[docs/figures.md](docs/figures.md)):", "", "| workload | Airflow | Prefect |", "|---|---|---|",
+                  *(f"| {' | '.join(row)} |" for row in scale), ""]
     return "\n".join(lines)
 
 
