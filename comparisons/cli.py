@@ -193,22 +193,44 @@ def cmd_screenshots(settings: LabSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_all(settings: LabSettings, args: argparse.Namespace) -> int:
-    """The main job: environments, stack, every pair on both sides, report."""
+    """The main job: environments, stack, every pair on both sides, report; its cost is recorded."""
+    from comparisons.first_run import FirstRun
     from comparisons.pairs import resolve
     from comparisons.report.build import build_report
     from comparisons.runner import collect_ui_runs, run_pairs
+    from comparisons.settings import SIDES
     from comparisons.stack import environments, native, postgres
 
+    began = time.time()
     postgres.require_binaries()
+    pairs = resolve(settings, [])
+    cold = not all((settings.state / "venvs" / side / "bin" / "python").exists() for side in SIDES)
+    record = FirstRun(cold=cold, package_cache=os.environ.get("LAB_UV_CACHE_WAS_WARM") == "1",
+                      pairs=len(pairs), repeat=args.repeat, equal=0)
+
+    def phase(name: str, started: float) -> None:
+        record.phases[name] = round(time.time() - started, 1)
+
     print("Environments (uv, locked)")
+    started = time.time()
     environments.sync(settings, ("airflow", "prefect"))
+    phase("Airflow's and Prefect's environments", started)
+    started = time.time()
     native.up(settings, profile=args.profile)
-    comparisons = run_pairs(settings, resolve(settings, []), {}, repeat=args.repeat, timeout=args.timeout)
+    phase("stack up", started)
+    started = time.time()
+    comparisons = run_pairs(settings, pairs, {}, repeat=args.repeat, timeout=args.timeout)
     collect_ui_runs(settings)
+    phase("every pair on both", started)
+    started = time.time()
     html, markdown = build_report(settings)
+    phase("report", started)
+    record.equal = sum(c.status == "equal" for c in comparisons)
+    stored = record.finish(settings, began)
     print(f"\nReport: {html}\n        {markdown}")
+    print(f"`./lab all` took {record.total_s / 60:.1f} min ({stored.relative_to(settings.root)}).")
     print("The stack is still up: open the UIs (`./lab status`), or stop it with `./lab down`.")
-    return 0 if all(c.status == "equal" for c in comparisons) else 1
+    return 0 if record.equal == len(comparisons) else 1
 
 
 def cmd_bench(settings: LabSettings, args: argparse.Namespace) -> int:
@@ -272,6 +294,8 @@ def cmd_publish(settings: LabSettings, args: argparse.Namespace) -> int:
         publish.publish_faults(settings)
     elif args.what == "drift":
         publish.publish_drift(settings)
+    elif args.what == "first-run":
+        publish.publish_first_run(settings)
     else:
         publish.publish_session(settings, args.what, partial=args.partial)
     return cmd_docs(settings, args)
@@ -347,9 +371,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "or `quick` (the CI subset) or `all`")
     p.add_argument("pair", nargs="?", metavar="PAIR", help="pair to break instead of the scenario's own")
     p.add_argument("--runs", type=_positive, default=50, help="runs triggered at once by `burst` (default 50)")
-    p = add("publish", cmd_publish, "copy a finished bench session (its id), the newest fault matrix (`faults`) "
-            "or drift run (`drift`) into published/, then regenerate the docs' tables")
-    p.add_argument("what", metavar="SESSION|faults|drift")
+    p = add("publish", cmd_publish, "copy a finished bench session (its id), the newest fault matrix (`faults`), "
+            "drift run (`drift`) or fresh clone's `./lab all` (`first-run`) into published/, then regenerate "
+            "the docs' tables")
+    p.add_argument("what", metavar="SESSION|faults|drift|first-run")
     p.add_argument("--partial", action="store_true", help="publish a bench session with steps still missing")
     add("docs", cmd_docs, "regenerate the README's and docs/' figure tables from published/ (no server)")
     add("drift", cmd_drift, "try each construct of the Prefect 2-era lesson on the pinned releases; print the table")

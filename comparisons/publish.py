@@ -1,8 +1,9 @@
-"""The reference records: `published/` holds one finished bench session, one fault matrix and one drift
-run, copied from `results/` file for file, so a reader can re-derive every figure the docs print.
+"""The reference records: `published/` holds one finished bench session, one fault matrix, one drift
+run and one fresh clone's `./lab all`, copied from `results/` file for file, so a reader can
+re-derive every figure the docs print.
 
 `published/` has the layout of `results/` (comparisons under `<date>/`, `bench/<session>/`,
-`faults/`, `drift/`), so the report and the docs read it with the same loaders. Publishing a kind
+`faults/`, `drift/`, `first-run/`), so the report and the docs read it with the same loaders. Publishing a kind
 replaces the previous reference of that kind; git keeps the history.
 """
 
@@ -18,10 +19,12 @@ from comparisons.bench.records import load_bench
 from comparisons.drift.table import FOLDER as DRIFT_FOLDER
 from comparisons.drift.table import latest as latest_drift
 from comparisons.errors import LabError
+from comparisons.first_run import FOLDER as FIRST_RUN_FOLDER
+from comparisons.first_run import latest as latest_first_run
 from comparisons.results import load_all
 from comparisons.settings import LabSettings
 
-__all__ = ["published", "publish_drift", "publish_faults", "publish_session"]
+__all__ = ["published", "publish_drift", "publish_faults", "publish_first_run", "publish_session"]
 
 
 def published(settings: LabSettings) -> LabSettings:
@@ -98,4 +101,18 @@ def publish_drift(settings: LabSettings, progress: Callable[[str], None] = print
     shutil.rmtree(target, ignore_errors=True)
     _copy([found[0]], settings.results / DRIFT_FOLDER, target)
     progress(f"published drift run {found[0].name} in {target}")
+    return 1
+
+
+def publish_first_run(settings: LabSettings, progress: Callable[[str], None] = print) -> int:
+    """Copy the newest record of a `./lab all` on a fresh clone into `published/first-run/`."""
+    found = latest_first_run(settings.results)
+    if found is None:
+        raise LabError(f"no record of `./lab all` on a fresh clone in {settings.results / FIRST_RUN_FOLDER}: "
+                       "run it on a fresh clone (`git clone … && ./lab all`), then publish here with "
+                       "LAB_RESULTS_DIR=<that clone>/results.")
+    target = published(settings).results / FIRST_RUN_FOLDER
+    shutil.rmtree(target, ignore_errors=True)
+    _copy([found[0]], settings.results / FIRST_RUN_FOLDER, target)
+    progress(f"published first run {found[0].name} in {target}")
     return 1

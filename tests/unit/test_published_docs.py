@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from comparisons.report.docs import README_BEGIN, README_END, render
+from comparisons.report.docs import FIRST_RUN_MARKS, README_MARKS, render
 from comparisons.settings import LabSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,10 +20,11 @@ def test_committed_figures_are_what_published_records_render(path: Path) -> None
         f"(after `./lab publish …` if the records changed) and commit the result.")
 
 
-def test_the_readme_has_the_generated_block() -> None:
+@pytest.mark.parametrize("marks", [README_MARKS, FIRST_RUN_MARKS], ids=["headline", "first run"])
+def test_the_readme_has_the_generated_block(marks: tuple[str, str]) -> None:
     text = (ROOT / "README.md").read_text()
-    assert text.count(README_BEGIN) == 1 and text.count(README_END) == 1, (
-        "README.md must hold the generated headline block once, between the markers ./lab docs fills")
+    assert all(text.count(mark) == 1 for mark in marks), (
+        f"README.md must hold the generated block once, between the markers ./lab docs fills: {marks}")
 
 
 def test_every_published_record_is_readable() -> None:
