@@ -194,7 +194,7 @@ def cmd_screenshots(settings: LabSettings, args: argparse.Namespace) -> int:
 
 def cmd_all(settings: LabSettings, args: argparse.Namespace) -> int:
     """The main job: environments, stack, every pair on both sides, report; its cost is recorded."""
-    from comparisons.first_run import FirstRun
+    from comparisons import first_run
     from comparisons.pairs import resolve
     from comparisons.report.build import build_report
     from comparisons.runner import collect_ui_runs, run_pairs
@@ -205,7 +205,7 @@ def cmd_all(settings: LabSettings, args: argparse.Namespace) -> int:
     postgres.require_binaries()
     pairs = resolve(settings, [])
     cold = not all((settings.state / "venvs" / side / "bin" / "python").exists() for side in SIDES)
-    record = FirstRun(cold=cold, package_cache=os.environ.get("LAB_UV_CACHE_WAS_WARM") == "1",
+    record = first_run.FirstRun(cold=cold, package_cache=os.environ.get("LAB_UV_CACHE_WAS_WARM") == "1",
                       pairs=len(pairs), repeat=args.repeat, equal=0)
 
     def phase(name: str, started: float) -> None:
@@ -214,17 +214,17 @@ def cmd_all(settings: LabSettings, args: argparse.Namespace) -> int:
     print("Environments (uv, locked)")
     started = time.time()
     environments.sync(settings, ("airflow", "prefect"))
-    phase("Airflow's and Prefect's environments", started)
+    phase(first_run.ENVIRONMENTS, started)
     started = time.time()
     native.up(settings, profile=args.profile)
-    phase("stack up", started)
+    phase(first_run.STACK_UP, started)
     started = time.time()
     comparisons = run_pairs(settings, pairs, {}, repeat=args.repeat, timeout=args.timeout)
     collect_ui_runs(settings)
-    phase("every pair on both", started)
+    phase(first_run.PAIRS, started)
     started = time.time()
     html, markdown = build_report(settings)
-    phase("report", started)
+    phase(first_run.REPORT, started)
     record.equal = sum(c.status == "equal" for c in comparisons)
     stored = record.finish(settings, began)
     print(f"\nReport: {html}\n        {markdown}")

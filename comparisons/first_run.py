@@ -22,10 +22,18 @@ from comparisons.results import git_commit, host_info, write_json_once
 from comparisons.settings import LabSettings
 from comparisons.stack.services import AIRFLOW_VERSION, PREFECT_VERSION
 
-__all__ = ["FOLDER", "FirstRun", "latest", "started_at"]
+__all__ = ["ENVIRONMENTS", "FOLDER", "PAIRS", "PHASES", "REPORT", "STACK_UP", "FirstRun", "latest", "sentence",
+           "started_at"]
 
 FOLDER = "first-run"
 SCHEMA_VERSION = 1
+#: The phases, in the order they run (the record's JSON keeps its keys sorted).
+BEFORE_CLI = "before the CLI (uv and the lab's environment)"
+ENVIRONMENTS = "Airflow's and Prefect's environments"
+STACK_UP = "stack up"
+PAIRS = "every pair on both"
+REPORT = "report"
+PHASES = (BEFORE_CLI, ENVIRONMENTS, STACK_UP, PAIRS, REPORT)
 
 
 def started_at() -> float:
@@ -55,7 +63,7 @@ class FirstRun:
     def finish(self, settings: LabSettings, began: float) -> Path:
         """Stamp the total and the conditions, and store the record."""
         now = datetime.now(UTC)
-        self.phases["before the CLI (uv and the lab's environment)"] = round(
+        self.phases[BEFORE_CLI] = round(
             max(0.0, began - started_at()), 1) if "LAB_STARTED_AT" in os.environ else 0.0
         self.total_s = round(time.time() - started_at(), 1)
         self.created_at, self.git_commit = now.isoformat(), git_commit(settings.root)
@@ -86,8 +94,10 @@ def latest(results: Path, *, cold: bool = True) -> tuple[Path, FirstRun] | None:
 def sentence(record: FirstRun) -> str:
     """The README's line, from the record alone."""
     host = record.host
-    phases = "; ".join(f"{name} {seconds:.0f} s" for name, seconds in record.phases.items() if seconds)
-    packages = " (packages from uv's cache, as on a second machine setup)" if record.package_cache else ""
+    ordered = sorted(record.phases.items(), key=lambda item: PHASES.index(item[0]) if item[0] in PHASES else 99)
+    phases = "; ".join(f"{name} {seconds:.0f} s" for name, seconds in ordered if seconds)
+    packages = (" (packages from uv's cache)" if record.package_cache
+                else " (every package downloaded: uv's cache was empty)")
     return (f"On the lab's reference machine ({host.get('cpus')} CPUs, {host.get('memory_gib')} GiB; "
             f"Airflow {record.versions.get('airflow')}, Prefect {record.versions.get('prefect')}, commit "
             f"{record.git_commit}), `./lab all` on a fresh clone took **{record.total_s / 60:.1f} min**, installs "

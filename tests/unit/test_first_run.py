@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from comparisons.errors import LabError
-from comparisons.first_run import FOLDER, FirstRun, latest, sentence
+from comparisons.first_run import BEFORE_CLI, FOLDER, FirstRun, latest, sentence
 from comparisons.settings import LabSettings
 
 
@@ -28,9 +28,9 @@ def test_the_record_counts_from_the_lab_scripts_start_and_reads_back(
     assert found is not None and found[0] == path
     record = found[1]
     assert 419 < record.total_s < 430
-    assert 29 < record.phases["before the CLI (uv and the lab's environment)"] < 400
+    assert 29 < record.phases[BEFORE_CLI] < 400
     text = sentence(record)
-    assert "7.0 min" in text and "16 pairs × 1 per side, 16 equal" in text and "uv's cache" in text
+    assert "7.0 min" in text and "16 pairs × 1 per side, 16 equal" in text and "from uv's cache" in text
 
 
 def test_only_a_cold_run_is_the_first_run_and_a_broken_record_is_named(
