@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -81,6 +83,19 @@ class LabSettings:
         if not values:  # not cached: `./lab up` may create the file later in the same process
             raise LabError(f"{self.env_file} is missing: start the lab with `./lab up` first.")
         return values
+
+    @property
+    def database_prefix(self) -> str:
+        """What native mode puts before its PostgreSQL role and database names: `lab_<6 hex>_`, from
+        the path of the `.env` that holds their passwords. Checkouts share the machine's one cluster;
+        with names of their own, one checkout's `./lab up` never resets another's passwords. The
+        compose harness sets LAB_DATABASE_PREFIX to "" (its own PostgreSQL keeps the plain names)."""
+        if "LAB_DATABASE_PREFIX" in os.environ:
+            prefix = os.environ["LAB_DATABASE_PREFIX"]
+            if not re.fullmatch(r"[a-z0-9_]{0,20}", prefix):
+                raise SetupError(f"LAB_DATABASE_PREFIX={prefix!r}: use up to 20 lowercase letters, digits and _.")
+            return prefix
+        return f"lab_{hashlib.sha256(str(self.env_file.resolve()).encode()).hexdigest()[:6]}_"
 
     @property
     def work_log(self) -> Path:

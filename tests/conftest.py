@@ -16,7 +16,7 @@ import pytest
 from comparisons.settings import LabSettings
 from comparisons.stack import native, postgres, system_packages
 from comparisons.stack.secrets import ensure_env_file
-from comparisons.stack.services import AIRFLOW_PORT, DATABASES, POSTGRES_PORT, PREFECT_PORT, SERVICES
+from comparisons.stack.services import AIRFLOW_PORT, POSTGRES_PORT, PREFECT_PORT, SERVICES
 
 TEST_DATABASE = "warehouse_test"
 
@@ -66,10 +66,12 @@ def stack(settings: LabSettings) -> Iterator[LabSettings]:
 def warehouse_test_dsn(settings: LabSettings, lab_secrets: dict[str, str]) -> Iterator[str]:
     """A DSN for a scratch warehouse database, with PostgreSQL started if it was down."""
     postgres.start_cluster(settings.run_dir / "postgres.started-by-lab")
-    postgres.ensure_databases(lab_secrets)
-    role, key = DATABASES["warehouse"]
-    postgres.ensure_database(TEST_DATABASE, role)
-    dsn = f"postgresql://{role}:{lab_secrets[key]}@127.0.0.1:{POSTGRES_PORT}/{TEST_DATABASE}"
+    placement = native.native_placement(settings)
+    postgres.ensure_databases(lab_secrets, placement)
+    role, _, key = placement.database("warehouse")
+    database = f"{placement.database_prefix}{TEST_DATABASE}"
+    postgres.ensure_database(database, role)
+    dsn = f"postgresql://{role}:{lab_secrets[key]}@127.0.0.1:{POSTGRES_PORT}/{database}"
     previous = os.environ.get("LAB_WAREHOUSE_DSN")
     os.environ["LAB_WAREHOUSE_DSN"] = dsn
     yield dsn

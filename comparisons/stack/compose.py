@@ -386,6 +386,7 @@ def harness_environment() -> dict[str, str]:
         "LAB_AIRFLOW_URL": f"http://{p.airflow_api_host}:{AIRFLOW_PORT}",
         "LAB_PREFECT_URL": f"http://{p.prefect_api_host}:{PREFECT_PORT}/api",
         "LAB_POSTGRES_HOST": p.postgres_host,
+        "LAB_DATABASE_PREFIX": p.database_prefix,  # compose's own PostgreSQL: the plain names
         "LAB_WORK_LOG": p.work_log,
         "LAB_ENV_FILE": f"{SECRETS_DIR}/lab/lab.env",
         "MPLCONFIGDIR": "/tmp/matplotlib",

@@ -54,6 +54,7 @@ def native_placement(settings: LabSettings) -> Placement:
         airflow_home=str(settings.state / "airflow-home"),
         prefect_home=str(settings.state / "prefect-home"),
         work_log=str(settings.work_log),
+        database_prefix=settings.database_prefix,
     )
 
 
@@ -274,7 +275,7 @@ def up(settings: LabSettings, *, profile: Profile = "tuned", progress: Progress 
     progress("PostgreSQL")
     started = time.monotonic()
     postgres.start_cluster(settings.run_dir / "postgres.started-by-lab")
-    postgres.ensure_databases(secrets)
+    postgres.ensure_databases(secrets, native_placement(settings))
     timings = {"postgres": time.monotonic() - started}
     progress(f"  postgres: ready on 127.0.0.1:{POSTGRES_PORT}")
     placement = native_placement(settings)

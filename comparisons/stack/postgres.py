@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from comparisons.errors import ServiceStartError, SetupError
-from comparisons.stack.services import DATABASES, POSTGRES_MAJOR, POSTGRES_PORT
+from comparisons.stack.services import DATABASES, POSTGRES_MAJOR, POSTGRES_PORT, Placement
 
 __all__ = ["ensure_database", "ensure_databases", "is_ready", "require_binaries", "restart_cluster", "start_cluster",
            "stop_cluster"]
@@ -121,10 +121,10 @@ def ensure_database(database: str, owner: str) -> None:
           f"(SELECT FROM pg_database WHERE datname = '{database}') \\gexec\n")
 
 
-def ensure_databases(secrets: Mapping[str, str]) -> None:
-    """Create (or update the password of) each role and its database."""
+def ensure_databases(secrets: Mapping[str, str], placement: Placement) -> None:
+    """Create (or update the password of) each role and its database, named for this checkout."""
     script = ""
-    for database, (role, key) in DATABASES.items():
+    for role, database, key in (placement.database(name) for name in DATABASES):
         script += (
             f"SELECT 'CREATE ROLE {role} LOGIN' WHERE NOT EXISTS "
             f"(SELECT FROM pg_roles WHERE rolname = '{role}') \\gexec\n"

@@ -116,6 +116,14 @@ class Placement:
     prefect_home: str
     work_log: str
     """Folder the tasks' own clocks write to (`shared_logic.work_clock`), read by the harness."""
+    database_prefix: str = ""
+    """Put before each role and database name: native mode shares the machine's one PostgreSQL
+    cluster between checkouts, so each names its own (see `LabSettings.database_prefix`)."""
+
+    def database(self, name: str) -> tuple[str, str, str]:
+        """(role, database, the `.env` key of the role's password) of one of DATABASES, here."""
+        role, key = DATABASES[name]
+        return f"{self.database_prefix}{role}", f"{self.database_prefix}{name}", key
 
 
 @dataclass(frozen=True)
@@ -197,8 +205,8 @@ def service(name: str) -> Service:
 
 
 def warehouse_dsn(placement: Placement, secrets: Mapping[str, str]) -> str:
-    role, key = DATABASES["warehouse"]
-    return f"postgresql://{role}:{secrets[key]}@{placement.postgres_host}:{POSTGRES_PORT}/warehouse"
+    role, database, key = placement.database("warehouse")
+    return f"postgresql://{role}:{secrets[key]}@{placement.postgres_host}:{POSTGRES_PORT}/{database}"
 
 
 def _tuning(profile: Profile) -> dict[str, str]:
@@ -223,7 +231,7 @@ def airflow_pipeline_settings(values: Mapping[str, str]) -> dict[str, str]:
 
 
 def _airflow_environment(p: Placement, secrets: Mapping[str, str]) -> dict[str, str]:
-    role, key = DATABASES["airflow"]
+    role, database, key = p.database("airflow")
     return {
         "AIRFLOW_HOME": p.airflow_home,
         "AIRFLOW__CORE__DAGS_FOLDER": f"{p.root}/airflow_dags",
@@ -238,7 +246,7 @@ def _airflow_environment(p: Placement, secrets: Mapping[str, str]) -> dict[str, 
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": (
             f"http://{p.airflow_api_host}:{AIRFLOW_PORT}/execution/"),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
-            f"postgresql+psycopg2://{role}:{secrets[key]}@{p.postgres_host}:{POSTGRES_PORT}/airflow"),
+            f"postgresql+psycopg2://{role}:{secrets[key]}@{p.postgres_host}:{POSTGRES_PORT}/{database}"),
         "AIRFLOW__API__HOST": p.bind_host,
         "AIRFLOW__API__PORT": str(AIRFLOW_PORT),
         "AIRFLOW__API__SECRET_KEY": secrets["LAB_AIRFLOW_API_SECRET_KEY"],
@@ -268,9 +276,9 @@ def service_environment(
     prefix = "AIRFLOW__" if svc.side == "airflow" else "PREFECT_"
     env |= {k: v for k, v in _tuning(profile).items() if k.startswith(prefix)}
     if svc.name == "prefect-server":  # the only Prefect service that talks to the database
-        role, key = DATABASES["prefect"]
+        role, database, key = placement.database("prefect")
         env["PREFECT_API_DATABASE_CONNECTION_URL"] = (
-            f"postgresql+asyncpg://{role}:{secrets[key]}@{placement.postgres_host}:{POSTGRES_PORT}/prefect")
+            f"postgresql+asyncpg://{role}:{secrets[key]}@{placement.postgres_host}:{POSTGRES_PORT}/{database}")
     if svc.name == "prefect-deploy":  # it creates Prefect's Secret block and Variable from these
         env |= {key: secrets[key] for key in PIPELINE_SETTINGS}
     if svc.name == "airflow-scheduler":  # the LocalExecutor's task processes inherit these

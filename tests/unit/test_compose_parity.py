@@ -46,6 +46,8 @@ def _shape(value: str, placement: Placement, secrets: dict[str, str]) -> str:
     for key, secret in secrets.items():
         value = value.replace(secret, f"<{key}>")
     value = re.sub(r"<<secret:(LAB_[A-Z_]+)>>", r"<\1>", value)  # a secret, in compose's secret files
+    if placement.database_prefix:  # native mode's per-checkout role and database names
+        value = value.replace(placement.database_prefix, "")
     value = re.sub(r"\$\{LAB_[A-Z_]+:-([^}]*)\}", r"\1", value)  # a setting with its default
     fields = [getattr(placement, f) for f in ("root", "airflow_home", "prefect_home", "work_log", "postgres_host",
                                               "airflow_api_host", "prefect_api_host", "bind_host")]

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
+
+from comparisons.errors import SetupError
 from comparisons.settings import LabSettings
 from comparisons.stack.native import native_placement
 from comparisons.stack.secrets import DEFAULTS, GENERATED
-from comparisons.stack.services import PIPELINE_SETTINGS, SERVICES, airflow_pipeline_settings, service_environment
+from comparisons.stack.services import (
+    PIPELINE_SETTINGS,
+    SERVICES,
+    airflow_pipeline_settings,
+    service_environment,
+    warehouse_dsn,
+)
 
 VALUES = {key: f"value-of-{key.lower()}-0123456789" for key in GENERATED} | dict(DEFAULTS)
 
@@ -39,3 +49,22 @@ def test_each_secret_reaches_only_the_services_that_use_it() -> None:
         holders = {svc.name for svc in SERVICES
                    if any(VALUES[key] in value for value in service_environment(svc, placement, VALUES).values())}
         assert holders == expected, key
+
+
+def test_two_checkouts_on_one_machine_name_their_own_roles_and_databases(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Native mode shares the machine's PostgreSQL cluster: each checkout's `./lab up` sets the
+    passwords of its own roles only, so it never breaks another checkout's running stack."""
+    monkeypatch.delenv("LAB_DATABASE_PREFIX", raising=False)
+    first, second = (LabSettings(root=tmp_path / name, env_file=tmp_path / name / ".env") for name in ("a", "b"))
+    names = [native_placement(s).database("warehouse") for s in (first, second)]
+    assert names[0] != names[1] and all(role.startswith("lab_") and role.endswith("_warehouse")
+                                        for role, _, _ in names)
+    dsn = warehouse_dsn(native_placement(first), VALUES)
+    role, database, _ = names[0]
+    assert dsn.startswith(f"postgresql://{role}:") and dsn.endswith(f"/{database}")
+    monkeypatch.setenv("LAB_DATABASE_PREFIX", "")  # the compose harness: its own PostgreSQL, plain names
+    assert native_placement(first).database("warehouse") == ("warehouse", "warehouse", "LAB_WAREHOUSE_DB_PASSWORD")
+    monkeypatch.setenv("LAB_DATABASE_PREFIX", "Robert'); DROP")
+    with pytest.raises(SetupError, match="LAB_DATABASE_PREFIX"):
+        native_placement(first)
