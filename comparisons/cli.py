@@ -206,7 +206,7 @@ def cmd_all(settings: LabSettings, args: argparse.Namespace) -> int:
     pairs = resolve(settings, [])
     cold = not all((settings.state / "venvs" / side / "bin" / "python").exists() for side in SIDES)
     record = first_run.FirstRun(cold=cold, package_cache=os.environ.get("LAB_UV_CACHE_WAS_WARM") == "1",
-                      pairs=len(pairs), repeat=args.repeat, equal=0)
+                                pairs=len(pairs), repeat=args.repeat, equal=0)
 
     def phase(name: str, started: float) -> None:
         record.phases[name] = round(time.time() - started, 1)
