@@ -168,15 +168,18 @@ def _run_latencies(runs: list[dict[str, Any]]) -> list[float]:
     return [v for data in runs if (v := total(RunRecord.from_json(data))) is not None]
 
 
+def _drain(runs: list[RunRecord]) -> float:
+    """A burst's first trigger → last end, from the servers' timestamps (NaN when none ended)."""
+    created, ends = [r.created for r in runs if r.created], [r.end for r in runs if r.end]
+    return (max(ends) - min(created)).total_seconds() if created and ends else float("nan")
+
+
 def burst_rows(view: BenchView) -> list[list[str]]:
     rows = []
     for record in sorted(view.of_kind("concurrent"), key=lambda r: (r.values["size"], r.key)):
         for side in SIDES:
             data = record.values[side]
-            runs = [RunRecord.from_json(r) for r in data["runs"]]
-            created = [r.created for r in runs if r.created]
-            ends = [r.end for r in runs if r.end]
-            drain = (max(ends) - min(created)).total_seconds() if created and ends else float("nan")
+            drain = _drain([RunRecord.from_json(r) for r in data["runs"]])
             spread = data.get("trigger_spread_s")  # older records sent the K triggers one after another
             rows.append([str(record.values["size"]), side, f"{data['succeeded']}/{data['triggered']}",
                          str(data["distinct_run_ids"]), "sequential" if spread is None else f"{spread:.2f} s",
@@ -230,9 +233,7 @@ def _burst_side(records: list[BenchRecord], side: str) -> tuple[list[float], lis
     drains, rates, succeeded, triggered = [], [], 0, 0
     for record in records:
         data = record.values[side]
-        runs = [RunRecord.from_json(r) for r in data["runs"]]
-        created, ends = [r.created for r in runs if r.created], [r.end for r in runs if r.end]
-        if created and ends and (drain := (max(ends) - min(created)).total_seconds()) > 0:
+        if (drain := _drain([RunRecord.from_json(r) for r in data["runs"]])) > 0:  # False for NaN
             drains.append(drain)
             rates.append(data["succeeded"] / drain)
         succeeded, triggered = succeeded + data["succeeded"], triggered + data["triggered"]
@@ -345,7 +346,8 @@ def bench_markdown(view: BenchView, pairs: list[Pair], whose: str = "your machin
                           f"{caps_text(view)}.", ""]
     if view.of_kind("concurrent"):
         parts += ["Concurrent runs:", "", _md_table(BURST_HEADER, burst_rows(view)), "", f"{caps_text(view)}.", ""]
-        parts += [f"- {line}" for line in burst_failures(view)] + ([""] if burst_failures(view) else [])
+        failures = burst_failures(view)
+        parts += [f"- {line}" for line in failures] + ([""] if failures else [])
     if view.of_kind("local"):
         parts += ["Local run with no server (`dag.test()` / a plain flow call), process start included:", "",
                   _md_table(["side", "seconds", "succeeded"], local_rows(view)), ""]
