@@ -272,13 +272,13 @@ def up(settings: LabSettings, *, profile: Profile = "tuned", progress: Progress 
     secrets = ensure_env_file(settings.env_file, settings.root / ".env.example")
     _prepare_homes(settings, secrets)
     (settings.run_dir / "profile").write_text(profile + "\n")
+    placement = native_placement(settings)
     progress("PostgreSQL")
     started = time.monotonic()
     postgres.start_cluster(settings.run_dir / "postgres.started-by-lab")
-    postgres.ensure_databases(secrets, native_placement(settings))
+    postgres.ensure_databases(secrets, placement)
     timings = {"postgres": time.monotonic() - started}
     progress(f"  postgres: ready on 127.0.0.1:{POSTGRES_PORT}")
-    placement = native_placement(settings)
     for side in ("airflow", "prefect"):
         progress(side.capitalize())
         for svc in (s for s in SERVICES if s.side == side):
