@@ -330,7 +330,9 @@ def _service_block(svc: Service) -> dict[str, Any]:
         "prefect-server" if svc.name == "prefect-server" else "prefect"))
     if svc.side == "airflow":
         mounts.insert(0, f"airflow-home:{compose_placement().airflow_home}")
-    if svc.name in ("airflow-init", "airflow-scheduler", "prefect-worker"):  # where task code runs
+    # Where task bodies run (the dag-processor runs only callbacks), plus airflow-init, which hands
+    # these folders to AIRFLOW_UID.
+    if svc.name in ("airflow-init", "airflow-scheduler", "prefect-worker"):
         mounts.append(f"work-log:{compose_placement().work_log}")
         mounts.append(f"parallel-files:{PARALLEL_FILES}")
     if svc.name == "prefect-worker":
