@@ -226,7 +226,7 @@ def cmd_all(settings: LabSettings, args: argparse.Namespace) -> int:
     html, markdown = build_report(settings)
     phase(first_run.REPORT, started)
     record.equal = sum(c.status == "equal" for c in comparisons)
-    stored = record.finish(settings, began)
+    stored = first_run.finish(record, settings, began)
     print(f"\nReport: {html}\n        {markdown}")
     print(f"`./lab all` took {record.total_s / 60:.1f} min ({stored.relative_to(settings.root)}).")
     print("The stack is still up: open the UIs (`./lab status`), or stop it with `./lab down`.")
@@ -274,12 +274,13 @@ def cmd_fault(settings: LabSettings, args: argparse.Namespace) -> int:
 
 def cmd_drift(settings: LabSettings, args: argparse.Namespace) -> int:
     """Try each construct of the Prefect 2-era lesson on the pinned releases; store and print the table."""
-    from comparisons.drift.table import render_markdown, run_probes, write
+    from comparisons.drift.table import render_markdown, run_probes
+    from comparisons.store.drift import write_drift
 
     print("Trying every construct of the lesson on both orchestrators (about a minute; logs: "
           f"{settings.logs}/drift-*.log)", flush=True)
     run = run_probes(settings)
-    path = write(settings.results, run)
+    path = write_drift(settings.results, run)
     print(render_markdown(run))
     print(f"Stored {path} ({run.seconds['total']:.0f} s, {run.seconds['cpu']:.0f} s CPU); "
           "`./lab report` shows it too.")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from comparisons.records import RunRecord
+from comparisons.store.runs import RunRecord
 
 __all__ = ["METRICS", "Metric", "Summary", "bootstrap_interval", "summarise", "verdict"]
 

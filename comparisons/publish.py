@@ -15,14 +15,14 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from comparisons.bench.records import load_bench
-from comparisons.drift.table import FOLDER as DRIFT_FOLDER
-from comparisons.drift.table import latest as latest_drift
 from comparisons.errors import LabError
-from comparisons.first_run import FOLDER as FIRST_RUN_FOLDER
-from comparisons.first_run import latest as latest_first_run
-from comparisons.results import load_all
 from comparisons.settings import LabSettings
+from comparisons.store.bench import load_bench
+from comparisons.store.comparison import load_comparisons
+from comparisons.store.drift import FOLDER as DRIFT_FOLDER
+from comparisons.store.drift import latest as latest_drift
+from comparisons.store.first_run import FOLDER as FIRST_RUN_FOLDER
+from comparisons.store.first_run import latest as latest_first_run
 
 __all__ = ["published", "publish_drift", "publish_faults", "publish_first_run", "publish_session"]
 
@@ -41,7 +41,7 @@ def _copy(files: list[Path], source: Path, target: Path) -> int:
 
 
 def _session_files(results: Path, session: str) -> list[Path]:
-    comparisons, _ = load_all(results)
+    comparisons, _ = load_comparisons(results)
     records, _ = load_bench(results)
     return ([path for path, c in comparisons if c.labels.get("bench_session") == session]
             + [path for path, r in records if r.session == session and r.kind != "error"])
@@ -68,7 +68,7 @@ def publish_session(settings: LabSettings, session: str, *, partial: bool = Fals
     target = published(settings).results
     for _, record in load_bench(target)[0]:  # the previous reference session goes, as a whole
         shutil.rmtree(target / "bench" / record.session, ignore_errors=True)
-    for path, _ in load_all(target)[0]:
+    for path, _ in load_comparisons(target)[0]:
         path.unlink()
     count = _copy(files, settings.results, target)
     progress(f"published bench session {session}: {count} records in {target}"

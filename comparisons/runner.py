@@ -19,12 +19,13 @@ from comparisons.clients.base import OrchestratorClient
 from comparisons.clients.prefect import PrefectClient
 from comparisons.errors import BadParametersError, LabError
 from comparisons.pairs import Pair, resolve
-from comparisons.records import RunRecord
-from comparisons.results import Comparison, git_commit, host_info, load_all, write
 from comparisons.settings import LabSettings
 from comparisons.stack import native
 from comparisons.stack.native import current_profile, native_placement
 from comparisons.stack.services import warehouse_dsn
+from comparisons.store.comparison import Comparison, load_comparisons, write
+from comparisons.store.provenance import git_commit, host_info
+from comparisons.store.runs import RunRecord
 
 if TYPE_CHECKING:
     from shared_logic.expected import Expectation
@@ -267,7 +268,7 @@ def collect_ui_runs(settings: LabSettings, progress: Progress = print) -> list[C
     except LabError as error:
         progress(f"(not looking for UI-started runs: {error})")
         return []
-    loaded, _ = load_all(settings.results)
+    loaded, _ = load_comparisons(settings.results)
     seen = {run.run_id for _, c in loaded for run in c.runs.values()}
     found = []
     for pair in resolve(settings, []):

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from comparisons.records import RunRecord, WorkSpan
+from comparisons.store.runs import RunRecord, WorkSpan
 from shared_logic.work_clock import log_path
 
 __all__ = ["with_work"]

@@ -22,17 +22,18 @@ from typing import Any
 from comparisons.bench.baseline import BASELINES, time_baseline
 from comparisons.bench.plan import PROFILES, Step, plan
 from comparisons.bench.processes import MemorySampler, side_usage
-from comparisons.bench.records import BenchRecord, load_bench, write_bench
 from comparisons.clients.base import OrchestratorClient
 from comparisons.errors import LabError
 from comparisons.inside import INPROCESS_MODULES
 from comparisons.pairs import discover
-from comparisons.records import RunRecord
-from comparisons.results import git_commit, host_info, load_all
 from comparisons.runner import alternate, clients, credentials, prepare_parameters, run_comparison
 from comparisons.settings import LabSettings
 from comparisons.stack import environments, native
 from comparisons.stack.services import CONCURRENCY_CAPS, Profile, warehouse_dsn
+from comparisons.store.bench import BenchRecord, load_bench, write_bench
+from comparisons.store.comparison import load_comparisons
+from comparisons.store.provenance import git_commit, host_info
+from comparisons.store.runs import RunRecord
 
 __all__ = ["sweep"]
 
@@ -51,7 +52,7 @@ def _session(settings: LabSettings, profile: str, stack_profile: str, new: bool)
 
 
 def _done_keys(settings: LabSettings, session: str) -> set[str]:
-    comparisons, _ = load_all(settings.results)
+    comparisons, _ = load_comparisons(settings.results)
     done = {c.labels["key"] for _, c in comparisons if c.labels.get("bench_session") == session}
     records, _ = load_bench(settings.results)
     return done | {r.key for _, r in records if r.session == session and r.kind != "error"}

@@ -15,7 +15,7 @@ import httpx
 from comparisons.clients.base import POLL_INTERVAL_S, poll_until_terminal, request_with_retries
 from comparisons.errors import AuthError, BadParametersError, LabError, UnknownPairError
 from comparisons.pairs import airflow_dag_id
-from comparisons.records import RunRecord, TaskRecord, parse_time
+from comparisons.store.runs import RunRecord, TaskRecord, parse_time
 from comparisons.work_log import with_work
 
 __all__ = ["AirflowClient"]

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 import httpx
 
 from comparisons.errors import LabError, ServiceDownError
-from comparisons.records import RunRecord
+from comparisons.store.runs import RunRecord
 
 __all__ = ["POLL_INTERVAL_S", "OrchestratorClient", "poll_until_terminal", "request_with_retries"]
 

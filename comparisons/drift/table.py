@@ -18,83 +18,22 @@ import resource
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from comparisons.errors import LabError, SetupError
 from comparisons.inside.common.probe import FAILS, MISBEHAVES, OUTCOMES
-from comparisons.results import git_commit, host_info, write_json_once
 from comparisons.settings import LabSettings
+from comparisons.store.drift import ORCHESTRATORS, DriftRun, latest, validate
+from comparisons.store.provenance import git_commit, host_info
 
-__all__ = ["DriftRun", "drift_section", "latest", "render_html", "render_markdown", "run_probes",
-           "validate", "write"]
+__all__ = ["drift_section", "render_html", "render_markdown", "run_probes"]
 
-SCHEMA_VERSION = 1
-FOLDER = "drift"
 PROBES = {"prefect": "comparisons.inside.prefect.drift", "airflow": "comparisons.inside.airflow.drift_probes"}
 LABELS = {"prefect": "Prefect", "airflow": "Airflow"}
-# The lab's pairs that show each construct's current form (some are still being written).
-PAIRS = ("etl_basic", "retries_backoff", "timeouts", "caching", "dynamic_fanout", "parallel_files",
-         "conditional", "subflows", "concurrency_limits", "scheduled_daily", "failure_hooks",
-         "results_and_payloads", "secrets_and_config", "parameters")
-FIELDS = {"id", "construct", "lesson_section", "orchestrator", "version", "outcome", "detail", "replacement",
-          "pair"}
+assert set(PROBES) == set(ORCHESTRATORS), "a drift probe per orchestrator a drift record may name"
 HEADER = ["§", "construct", "on", "outcome", "observed (the error, the misbehaviour, or what was checked)",
           "current equivalent", "lab pair"]
-
-
-@dataclass(frozen=True)
-class DriftRun:
-    """One run of both probe scripts: every record, and what the run cost."""
-
-    records: list[dict[str, Any]]
-    seconds: dict[str, float]
-    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
-    git_commit: str = ""
-    host: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def versions(self) -> dict[str, str]:
-        return {r["orchestrator"]: r["version"] for r in self.records}
-
-    def to_json(self) -> dict[str, Any]:
-        return {"schema_version": SCHEMA_VERSION, "created_at": self.created_at, "versions": self.versions,
-                "seconds": self.seconds, "git_commit": self.git_commit, "host": self.host,
-                "records": self.records}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> DriftRun:
-        if data.get("schema_version") != SCHEMA_VERSION:
-            raise ValueError(f"schema_version {data.get('schema_version')} (expected {SCHEMA_VERSION})")
-        return cls(records=[validate(r) for r in data["records"]], seconds=data.get("seconds", {}),
-                   created_at=data["created_at"], git_commit=data.get("git_commit", ""),
-                   host=data.get("host", {}))
-
-
-def validate(record: Any) -> dict[str, Any]:
-    """The record itself if it is well-formed; else ValueError naming what is wrong."""
-    if not isinstance(record, dict):
-        raise ValueError(f"a drift record must be a JSON object, got {record!r}")
-    if set(record) != FIELDS:
-        raise ValueError(f"drift record {record.get('id')!r}: fields {sorted(set(record) ^ FIELDS)} "
-                         f"missing or unexpected (expected {sorted(FIELDS)})")
-    problems = []
-    if record["orchestrator"] not in PROBES:
-        problems.append(f"orchestrator {record['orchestrator']!r} is not one of {sorted(PROBES)}")
-    if record["outcome"] not in OUTCOMES:
-        problems.append(f"outcome {record['outcome']!r} is not one of {list(OUTCOMES)}")
-    if not re.fullmatch(r"\d+\.\d+", str(record["lesson_section"])):
-        problems.append(f"lesson_section {record['lesson_section']!r} is not like '3.2'")
-    if record["pair"] is not None and record["pair"] not in PAIRS:
-        problems.append(f"pair {record['pair']!r} is not a lab pair {PAIRS}")
-    for name in ("id", "construct", "version", "detail", "replacement"):
-        if not isinstance(record[name], str) or not record[name]:
-            problems.append(f"{name} must be a non-empty string")
-    if problems:
-        raise ValueError(f"drift record {record.get('id')!r}: " + "; ".join(problems))
-    return record
 
 
 def _run_probe_scripts(settings: LabSettings, timeout: float) -> tuple[dict[str, str], dict[str, float]]:
@@ -171,24 +110,6 @@ def run_probes(settings: LabSettings, timeout: float = 600.0) -> DriftRun:
     if len(set(ids)) != len(ids):
         raise LabError(f"drift record ids repeat: {sorted({i for i in ids if ids.count(i) > 1})}")
     return DriftRun(records=records, seconds=seconds, git_commit=git_commit(settings.root), host=host_info())
-
-
-def write(results: Path, run: DriftRun) -> Path:
-    """Store one run as `results/drift/<date>-<time>-<versions>.json` (temp file, fsync, rename)."""
-    stamp = run.created_at[:19].replace(":", "").replace("T", "-")
-    versions = "-".join(f"{name}-{version}" for name, version in sorted(run.versions.items()))
-    return write_json_once(results / FOLDER / f"{stamp}-{versions}.json", run.to_json())
-
-
-def latest(results: Path) -> tuple[Path, DriftRun] | None:
-    """The newest stored run, or None; a file that cannot be read is an error naming it."""
-    paths = sorted((results / FOLDER).glob("*.json"))
-    if not paths:
-        return None
-    try:
-        return paths[-1], DriftRun.from_json(json.loads(paths[-1].read_text()))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise LabError(f"{paths[-1]} is not a drift record ({exc}); move it away and run `./lab drift`.") from None
 
 
 def _section_key(record: dict[str, Any]) -> tuple[int, ...]:

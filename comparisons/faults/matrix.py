@@ -11,25 +11,23 @@ table holds exactly the expected rows, or none (never a partial or duplicated lo
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from comparisons.clients.base import OrchestratorClient
 from comparisons.errors import LabError
 from comparisons.faults import inject
 from comparisons.faults.scenarios import Scenario
-from comparisons.records import RunRecord
-from comparisons.results import git_commit, host_info, write_json_once
 from comparisons.runner import credentials, drop_outputs, harness_warehouse_dsn, prepare_parameters, read_output
 from comparisons.settings import LabSettings
 from comparisons.stack import native, postgres
 from comparisons.stack.services import SERVICES
+from comparisons.store.fault import FaultRecord, write_fault
+from comparisons.store.provenance import git_commit, host_info
+from comparisons.store.runs import RunRecord
 
-__all__ = ["FaultRecord", "load_faults", "run_scenario"]
+__all__ = ["run_scenario"]
 
 Progress = Callable[[str], None]
 OBSERVE_INTERVAL_S = 0.5
@@ -42,52 +40,6 @@ INJECTIONS: dict[str, Callable[[LabSettings, str], str]] = {
     "restart-api": inject.restart_api,
     "restart-postgres": inject.restart_postgres,
 }
-
-
-@dataclass(frozen=True)
-class FaultRecord:
-    scenario: str
-    orchestrator: str
-    pair: str
-    parameters: dict[str, Any]
-    injection: str
-    """What was done, as it was done (pids, downtime)."""
-    run_ids: list[str]
-    detected: bool | None
-    """The server showed the failure (a failed try, a retry, a crashed run); None: nothing was injected."""
-    detect_s: float | None
-    """Fault → the server showing it, observed every 0.5 s (for a raised fault, from the task's start)."""
-    final_state: str
-    expected_state: str
-    recovered: bool
-    """Ended in the expected state with no help beyond the restart the scenario itself includes."""
-    data_intact: bool | None
-    """Output table holds exactly the expected rows, or (run not successful) no table at all."""
-    output: dict[str, Any] | None
-    expected_output: dict[str, Any] | None
-    drain_s: float | None = None
-    timeline: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    logs: list[str] = field(default_factory=list)
-    urls: list[str] = field(default_factory=list)
-    version: str = ""
-    profile: str = "tuned"
-    host: dict[str, Any] = field(default_factory=dict)
-    git_commit: str = ""
-    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
-    record_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-
-    @property
-    def verdict(self) -> str:
-        """A word or two for the matrix: recovered, stopped as designed, failed safe, stuck, or lost data."""
-        if self.data_intact is False:
-            return "DATA WRONG"
-        if self.recovered:
-            return "recovered" if self.expected_state == "success" else "stopped as designed"
-        return "stuck" if self.final_state.startswith("stuck") else "failed safe"
-
-    def to_json(self) -> dict[str, Any]:
-        return {"schema_version": 1, **asdict(self)}
 
 
 def _now() -> datetime:
@@ -277,25 +229,9 @@ def run_scenario(settings: LabSettings, sides: list[OrchestratorClient], scenari
                 timeline=seen["timeline"], notes=notes, logs=_side_logs(settings, client.name, scenario),
                 urls=[run.url] if run else [], version=client.version(), profile=native.current_profile(settings),
                 host=host_info(), git_commit=git_commit(settings.root))
-        path = write_json_once(settings.results / "faults" / f"{record.created_at[:19].replace(':', '')}-"
-                               f"{record.scenario}-{record.orchestrator}-{record.record_id}.json", record.to_json())
+        path = write_fault(settings.results, record)
         detect = f"detected after {record.detect_s:.1f} s, " if record.detect_s is not None else ""
         progress(f"  {client.name}: {record.verdict}: {detect}ended {record.final_state}, data intact "
                  f"{record.data_intact}  → {path}")
         records.append(record)
     return records
-
-
-def load_faults(settings: LabSettings) -> tuple[list[FaultRecord], list[tuple[Path, str]]]:
-    """Every stored fault record, oldest first, and the files that could not be read (with why)."""
-    import json
-
-    records, broken = [], []
-    for path in sorted((settings.results / "faults").glob("*.json")):
-        try:
-            data = json.loads(path.read_text())
-            data.pop("schema_version", None)
-            records.append(FaultRecord(**data))
-        except (ValueError, TypeError) as exc:
-            broken.append((path, f"{type(exc).__name__}: {exc}"))
-    return sorted(records, key=lambda r: r.created_at), broken

@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from comparisons.authoring import authoring_cost
-from comparisons.bench.records import BenchRecord, load_bench
 from comparisons.metrics import overhead, summarise, total
 from comparisons.pairs import Pair, discover
-from comparisons.records import RunRecord
 from comparisons.report.plots_bench import memory_plot, scaling_plot
-from comparisons.results import Comparison, load_all
 from comparisons.settings import SIDES, LabSettings
+from comparisons.store.bench import BenchRecord, bench_folder, load_bench
+from comparisons.store.comparison import Comparison, load_comparisons
+from comparisons.store.runs import RunRecord
 
 __all__ = ["BenchView", "bench_html", "bench_markdown", "load_view"]
 
@@ -36,8 +36,6 @@ class BenchView:
     comparisons: list[Comparison]
     records: list[BenchRecord]
     folder: Path
-    #: Bench records under results/bench/ that could not be read (path, why): listed, never skipped silently.
-    unreadable: tuple[tuple[Path, str], ...] = ()
 
     def of_kind(self, kind: str) -> list[BenchRecord]:
         return [r for r in self.records if r.kind == kind]
@@ -53,8 +51,8 @@ class BenchView:
 
 def load_view(settings: LabSettings) -> list[BenchView]:
     """The newest bench session of each stack profile, newest first."""
-    records, broken = load_bench(settings.results)
-    comparisons, _ = load_all(settings.results)  # unreadable comparisons are listed by the report itself
+    records = load_bench(settings.results).records  # what cannot be read is listed by the report (`store`)
+    comparisons = load_comparisons(settings.results).records
     sessions: dict[str, list[BenchRecord]] = defaultdict(list)
     for _, record in records:
         sessions[record.session].append(record)
@@ -63,7 +61,7 @@ def load_view(settings: LabSettings) -> list[BenchView]:
         if any(r.kind == "setup" for r in items):
             newest[items[0].profile] = session
     return [BenchView(session, profile, [c for _, c in comparisons if c.labels.get("bench_session") == session],
-                      sessions[session], settings.results / "bench" / session, tuple(broken))
+                      sessions[session], bench_folder(settings.results, session))
             for profile, session in sorted(newest.items(), key=lambda kv: kv[1], reverse=True)]
 
 
@@ -323,14 +321,9 @@ def sweep_conditions(view: BenchView) -> str:
     return text
 
 
-def _unreadable(view: BenchView) -> str:
-    return "; ".join(f"{path.name} ({why})" for path, why in view.unreadable)
-
-
 def bench_markdown(view: BenchView, pairs: list[Pair], whose: str = "your machine") -> str:
     parts = [f"## Benchmark, {whose} — session {view.session}, {view.profile} profile", "",
              f"Conditions: {sweep_conditions(view)}.", ""]
-    parts += [f"Unreadable bench records, left out: {_unreadable(view)}.", ""] if view.unreadable else []
     parts += [_md_table(SETUP_HEADER, setup_rows(view)), ""]
     catalogue = [[c, _fmt(_totals(items, "airflow")), _fmt(_totals(items, "prefect"))]
                  for c, items in _by_pair(view).items()]
@@ -369,8 +362,6 @@ def bench_html(view: BenchView, pairs: list[Pair], whose: str = "your machine") 
            f"<p class=muted>Session {html.escape(view.session)}; raw records in "
            f"{html.escape(str(view.folder))} and the comparisons labelled with this session.</p>",
            f"<p>Conditions: {html.escape(sweep_conditions(view))}.</p>",
-           *([f"<p class=different>Unreadable bench records, left out: {html.escape(_unreadable(view))}.</p>"]
-             if view.unreadable else []),
            "<h3>Setup cost</h3>", _table(SETUP_HEADER, setup_rows(view))]
     catalogue = [[c, _fmt(_totals(items, "airflow")), _fmt(_totals(items, "prefect"))]
                  for c, items in _by_pair(view).items()]

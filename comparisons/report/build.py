@@ -16,6 +16,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
+from comparisons import store
 from comparisons.drift.table import drift_section
 from comparisons.metrics import METRICS, Summary, summarise
 from comparisons.pairs import discover
@@ -25,8 +26,8 @@ from comparisons.report.claims import claims_section
 from comparisons.report.faults_section import faults_section
 from comparisons.report.plots import breakdown_plot, latency_plot
 from comparisons.report.screenshots_section import screenshots_section
-from comparisons.results import Comparison, load_all
 from comparisons.settings import SIDES, LabSettings
+from comparisons.store.comparison import Comparison, load_comparisons
 
 __all__ = ["build_report"]
 
@@ -51,15 +52,28 @@ class PairResults:
         return summarise([compute(c.runs[side]) for c in self.counted if side in c.runs])
 
 
-def _group(settings: LabSettings) -> tuple[list[PairResults], list[tuple[Path, str]]]:
-    loaded, broken = load_all(settings.results)
+def _group(settings: LabSettings) -> list[PairResults]:
     grouped: dict[str, list[tuple[Path, Comparison]]] = defaultdict(list)
-    for path, comparison in loaded:
+    for path, comparison in load_comparisons(settings.results).records:
         # Scaling workloads (other sizes, other parameters) and warm-ups belong to the benchmark section.
         if comparison.labels.get("workload", "pair") != "pair" or comparison.labels.get("warmup"):
             continue
         grouped[comparison.pair].append((path, comparison))
-    return [PairResults(name, items) for name, items in sorted(grouped.items())], broken
+    return [PairResults(name, items) for name, items in sorted(grouped.items())]
+
+
+def _unreadable_section(folders: dict[str, Path]) -> tuple[str, str]:
+    """Every record file the store could not read, in the user's results and the reference, with why."""
+    found = [(whose, kind, path, why) for whose, folder in folders.items()
+             for kind, path, why in store.unreadable(folder)]
+    if not found:
+        return "", ""
+    md = ["## Unreadable records, left out", "",
+          *(f"- {whose}, {kind}: `{path}`: {why}" for whose, kind, path, why in found), ""]
+    body = ("<section><h2>Unreadable records, left out</h2><ul class=different>" + "".join(
+        f"<li>{html.escape(whose)}, {kind}: {html.escape(str(path))}: {html.escape(why)}</li>"
+        for whose, kind, path, why in found) + "</ul></section>")
+    return body, "\n".join(md)
 
 
 def _conditions(pairs: list[PairResults]) -> dict[str, str]:
@@ -167,7 +181,7 @@ def _pair_html(settings: LabSettings, pair: PairResults, files: dict[str, tuple[
 
 def build_report(settings: LabSettings) -> tuple[Path, Path]:
     """Write the HTML and Markdown reports; returns their paths."""
-    pairs, broken = _group(settings)
+    pairs = _group(settings)
     conditions = _conditions(pairs)
     generated = datetime.now(UTC).isoformat(timespec="seconds")
     files = {p.name: (p.airflow_file, p.prefect_file) for p in discover(settings)}
@@ -210,9 +224,10 @@ def build_report(settings: LabSettings) -> tuple[Path, Path]:
         drift_html, drift_md = drift_section(lab.results, whose)
         body.append(drift_html)
         markdown += "\n" + drift_md
-    if broken:
-        body.append("<h2>Unreadable result files</h2><ul>" + "".join(
-            f"<li>{html.escape(str(p))}: {html.escape(why)}</li>" for p, why in broken) + "</ul>")
+    unreadable_html, unreadable_md = _unreadable_section({"your machine": settings.results,
+                                                          REFERENCE: reference.results})
+    body.append(unreadable_html)
+    markdown += ("\n" + unreadable_md) if unreadable_md else ""
     page = (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Airflow vs Prefect lab report</title>"
             f"<style>{CSS}</style></head><body>{''.join(body)}</body></html>\n")
     html_path, md_path = settings.reports / "report.html", settings.reports / "report.md"

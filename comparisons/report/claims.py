@@ -13,8 +13,8 @@ from comparisons.authoring import authoring_cost
 from comparisons.metrics import summarise, verdict
 from comparisons.pairs import Pair
 from comparisons.report.bench_section import BenchView, _totals
-from comparisons.results import Comparison
 from comparisons.settings import SIDES
+from comparisons.store.comparison import Comparison
 
 __all__ = ["Claim", "claims", "claims_section"]
 

@@ -10,13 +10,13 @@ import re
 from pathlib import Path
 
 from comparisons.drift.table import drift_section
-from comparisons.first_run import latest as latest_first_run
 from comparisons.first_run import sentence
 from comparisons.pairs import discover
 from comparisons.publish import published
 from comparisons.report.bench_section import BenchView, at_scale_rows, bench_markdown, load_view
 from comparisons.report.faults_section import faults_section
 from comparisons.settings import LabSettings
+from comparisons.store.first_run import latest as latest_first_run
 
 __all__ = ["render", "write"]
 

@@ -6,9 +6,9 @@ import html
 import os
 from pathlib import Path
 
-from comparisons.faults.matrix import FaultRecord, load_faults
 from comparisons.faults.scenarios import SCENARIOS
 from comparisons.settings import SIDES, LabSettings
+from comparisons.store.fault import FaultRecord, load_faults
 
 __all__ = ["faults_section"]
 
@@ -29,23 +29,21 @@ def _row(record: FaultRecord) -> list[str]:
             _yes(record.recovered), _yes(record.data_intact), "; ".join(record.notes)]
 
 
-def _newest(settings: LabSettings) -> list[FaultRecord]:
-    newest: dict[tuple[str, str], FaultRecord] = {}
-    for record in load_faults(settings)[0]:
-        newest[(record.scenario, record.orchestrator)] = record
+def _newest(settings: LabSettings) -> list[tuple[Path, FaultRecord]]:
+    """The newest record of each scenario and side, with its file, in the matrix's order."""
+    newest: dict[tuple[str, str], tuple[Path, FaultRecord]] = {}
+    for path, record in load_faults(settings.results).records:
+        newest[(record.scenario, record.orchestrator)] = path, record
     order = {name: i for i, name in enumerate(SCENARIOS)}
-    return sorted(newest.values(), key=lambda r: (order.get(r.scenario, 99), SIDES.index(r.orchestrator)
-                                                    if r.orchestrator in SIDES else 9))
-
-
-def _record_file(settings: LabSettings, record: FaultRecord) -> Path | None:
-    return next((settings.results / "faults").glob(f"*-{record.record_id}.json"), None)
+    return sorted(newest.values(), key=lambda item: (order.get(item[1].scenario, 99),
+                                                     SIDES.index(item[1].orchestrator)
+                                                     if item[1].orchestrator in SIDES else 9))
 
 
 def faults_section(settings: LabSettings, whose: str = "your machine") -> tuple[str, str]:
     """HTML and Markdown; two empty strings until `./lab fault` has recorded something."""
-    records = _newest(settings)
-    broken = load_faults(settings)[1]
+    newest = _newest(settings)
+    records = [record for _, record in newest]
     if not records:
         return "", ""
     intro = ("Each scenario was run on each orchestrator in turn by `./lab fault`: the fault injected into a "
@@ -57,13 +55,10 @@ def faults_section(settings: LabSettings, whose: str = "your machine") -> tuple[
     md += ["| " + " | ".join(cell.replace("|", "/") for cell in _row(r)) + " |" for r in records]
     md += ["", "What each scenario does: " + "; ".join(f"**{s.name}**: {s.summary}" for s in SCENARIOS.values())
            + ".", ""]
-    unreadable = "; ".join(f"{path.name} ({why})" for path, why in broken)
-    md += [f"Unreadable fault records, left out: {unreadable}.", ""] if broken else []
     rows = []
-    for record in records:
+    for path, record in newest:
         cells = _row(record)
-        path = _record_file(settings, record)
-        link = (f' <a href="{html.escape(os.path.relpath(path, settings.reports))}">record</a>' if path else "")
+        link = f' <a href="{html.escape(os.path.relpath(path, settings.reports))}">record</a>'
         run_links = "".join(f' <a href="{html.escape(url)}">run</a>' for url in record.urls)
         logs = ", ".join(html.escape(Path(log).name) for log in record.logs)
         rows.append("<tr>" + "".join(f"<td class='{'different' if c == 'DATA WRONG' else ''}'>{html.escape(c)}</td>"
@@ -75,8 +70,5 @@ def faults_section(settings: LabSettings, whose: str = "your machine") -> tuple[
     scenarios = "<ul>" + "".join(f"<li><b>{html.escape(s.name)}</b> ({html.escape(s.pair)}): "
                                  f"{html.escape(s.summary)}</li>" for s in SCENARIOS.values()) + "</ul>"
     body = (f"<section><h2>Fault matrix, {html.escape(whose)}</h2><p>{html.escape(intro).replace('*', '')}</p>{table}"
-            f"{scenarios}"
-            + (f"<p class=different>Unreadable fault records, left out: {html.escape(unreadable)}.</p>"
-               if broken else "")
-            + "</section>")
+            f"{scenarios}</section>")
     return body, "\n".join(md)

@@ -13,11 +13,12 @@ import sys
 
 import pytest
 
-from comparisons.faults.matrix import FaultRecord, run_scenario
+from comparisons.faults.matrix import run_scenario
 from comparisons.faults.scenarios import QUICK, SCENARIOS
 from comparisons.runner import clients
 from comparisons.settings import LabSettings
 from comparisons.stack import native
+from comparisons.store.fault import FaultRecord
 
 pytestmark = pytest.mark.live
 

@@ -17,11 +17,11 @@ import pytest
 
 from comparisons.clients.airflow import AirflowClient
 from comparisons.clients.prefect import PrefectClient
-from comparisons.records import parse_time
 from comparisons.runner import credentials
 from comparisons.settings import LabSettings
 from comparisons.stack.native import native_placement
 from comparisons.stack.services import AIRFLOW_PORT, PREFECT_PORT, warehouse_dsn
+from comparisons.store.runs import parse_time
 from shared_logic.daily_orders import expected_scheduled_daily
 from shared_logic.warehouse import fingerprint
 from tests.live._probes import scheduled_probe

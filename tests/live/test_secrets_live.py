@@ -17,10 +17,10 @@ import pytest
 from comparisons.clients.airflow import AirflowClient
 from comparisons.pairs import resolve
 from comparisons.report.build import build_report
-from comparisons.results import Comparison
 from comparisons.runner import credentials, run_pairs
 from comparisons.settings import LabSettings
 from comparisons.stack.services import AIRFLOW_PORT, PREFECT_PORT
+from comparisons.store.comparison import Comparison
 
 pytestmark = pytest.mark.live
 AIRFLOW = f"http://127.0.0.1:{AIRFLOW_PORT}"

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from comparisons.drift.table import DriftRun, latest, render_markdown, run_probes, write
+from comparisons.drift.table import render_markdown, run_probes
 from comparisons.settings import LabSettings
+from comparisons.store.drift import DriftRun, latest, write_drift
 
 pytestmark = pytest.mark.pipeline
 
@@ -99,7 +100,7 @@ def test_the_old_python_operator_import_still_works_with_a_deprecation_warning(d
 
 def test_every_record_is_stored_and_becomes_one_table_row(drift: DriftRun, tmp_path: Path) -> None:
     assert {r["orchestrator"] for r in drift.records} == {"prefect", "airflow"}
-    path = write(tmp_path, drift)
+    path = write_drift(tmp_path, drift)
     found = latest(tmp_path)
     assert found is not None and found[0] == path
     rows = render_markdown(found[1]).splitlines()[2:]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from comparisons.records import RunRecord, TaskRecord, WorkSpan
-from comparisons.results import Comparison
+from comparisons.store.comparison import Comparison
+from comparisons.store.runs import RunRecord, TaskRecord, WorkSpan
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

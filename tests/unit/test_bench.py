@@ -9,14 +9,14 @@ import pytest
 
 from comparisons.authoring import authoring_cost
 from comparisons.bench.plan import PROFILES, plan
-from comparisons.bench.records import BenchRecord, load_bench, write_bench
 from comparisons.bench.sweep import _done_keys
 from comparisons.pairs import discover
 from comparisons.report.bench_section import load_view, scaling_rows, setup_rows, throughput_rows
 from comparisons.report.build import build_report
 from comparisons.report.claims import claims
-from comparisons.results import write
 from comparisons.settings import LabSettings
+from comparisons.store.bench import BenchRecord, load_bench, write_bench
+from comparisons.store.comparison import write
 from tests.unit.fixtures import comparison
 
 
@@ -130,13 +130,3 @@ def test_fan_out_throughput_is_mapped_tasks_per_second_of_trigger_to_done(lab: L
         write(lab.results, dataclasses.replace(comparison(offset=offset), labels=labels))
     # 10 tasks in 4.0 s (Airflow) and 4.1 s (Prefect), twice each.
     assert throughput_rows(load_view(lab)[0]) == [["10", "2.5/s [2.5–2.5] (n=2)", "2.4/s [2.4–2.4] (n=2)"]]
-
-
-def test_an_unreadable_bench_record_is_listed_in_the_report_not_skipped(lab: LabSettings) -> None:
-    write_bench(lab.results, _setup_record())
-    broken = lab.results / "bench" / "s1" / "memory-chain-10-rep1.json"
-    broken.write_text("{not json")
-    (view,) = load_view(lab)
-    assert [path.name for path, _ in view.unreadable] == [broken.name]
-    _, md_path = build_report(lab)
-    assert f"Unreadable bench records, left out: {broken.name}" in md_path.read_text()

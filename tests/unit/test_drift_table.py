@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from comparisons.drift.table import DriftRun, drift_section, latest, render_html, render_markdown, validate, write
+from comparisons.drift.table import drift_section, render_html, render_markdown
 from comparisons.report.build import build_report
 from comparisons.settings import LabSettings
+from comparisons.store.drift import DriftRun, latest, validate, write_drift
 
 
 def record(**overrides: Any) -> dict[str, Any]:
@@ -89,22 +90,22 @@ def test_a_bad_record_is_refused_with_what_is_wrong(change: dict[str, Any], comp
 
 
 def test_a_run_is_stored_atomically_once_and_read_back(lab: LabSettings) -> None:
-    path = write(lab.results, drift_run())
+    path = write_drift(lab.results, drift_run())
     assert path.parent == lab.results / "drift"
     assert path.name == "2026-11-27-120000-airflow-3.3.2-prefect-3.8.8.json"
     assert not list(path.parent.glob("*.tmp"))
     with pytest.raises(FileExistsError):
-        write(lab.results, drift_run())
+        write_drift(lab.results, drift_run())
     found = latest(lab.results)
     assert found is not None and found[0] == path
     assert found[1].to_json() == drift_run().to_json()
 
 
 def test_the_newest_run_is_the_one_shown(lab: LabSettings) -> None:
-    write(lab.results, drift_run())
+    write_drift(lab.results, drift_run())
     newer = DriftRun(records=[record(outcome="runs", detail="cached")], seconds={},
                      created_at="2026-11-28T08:00:00+00:00")
-    write(lab.results, newer)
+    write_drift(lab.results, newer)
     _, markdown = drift_section(lab.results)
     assert "2026-11-28T08:00:00+00:00" in markdown and "1 construct — runs: 1" in markdown
 
@@ -124,7 +125,7 @@ def test_an_unreadable_record_is_named_in_the_section_not_fatal(lab: LabSettings
 
 
 def test_the_report_carries_the_drift_table(lab: LabSettings) -> None:
-    write(lab.results, drift_run())
+    write_drift(lab.results, drift_run())
     html_path, md_path = build_report(lab)
     assert "## The lesson's drift" in md_path.read_text()
     assert "| 6.1 | `DAG(..., schedule_interval='@daily')` | Airflow 3.3.2 | **fails** |" in md_path.read_text()

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from comparisons.errors import UnknownScenarioError
-from comparisons.faults.matrix import FaultRecord, _data_intact, _failure_signal, load_faults
+from comparisons.faults.matrix import _data_intact, _failure_signal
 from comparisons.faults.scenarios import QUICK, SCENARIOS, resolve
-from comparisons.records import TaskRecord
 from comparisons.report.build import build_report
-from comparisons.results import write_json_once
 from comparisons.settings import LabSettings
+from comparisons.store.fault import FaultRecord, load_faults
+from comparisons.store.files import write_json_once
+from comparisons.store.runs import TaskRecord
 from tests.unit.fixtures import at, run
 
 ISSUE_SCENARIOS = {"kill-task", "kill-worker", "restart-api", "restart-postgres", "flaky", "hang", "burst"}
@@ -94,12 +95,12 @@ def test_the_report_shows_the_newest_record_of_each_scenario_and_side(lab: LabSe
         write_json_once(lab.results / "faults" / f"{record.record_id}-{record.scenario}-{record.record_id}.json",
                         record.to_json())
     (lab.results / "faults" / "cut-short.json").write_text('{"scenario": ')
-    records, broken = load_faults(lab)
+    records, broken = load_faults(lab.results)
     assert len(records) == 3 and [path.name for path, _ in broken] == ["cut-short.json"]
     html_path, md_path = build_report(lab)
     assert "## Fault matrix, your machine" in md_path.read_text()
     markdown = "## Fault matrix" + md_path.read_text().split("## Fault matrix, your machine")[1].split("\n## ")[0]
-    assert "cut-short.json" in markdown, "an unreadable record is listed, not skipped"
+    assert "cut-short.json" in md_path.read_text().split("## Unreadable records, left out")[1]
     assert "| kill-task | airflow | recovered |" in markdown
     assert "| kill-task | prefect | failed safe | yes | 1.5 s | CRASHED |" in markdown
     assert "FAILED" not in markdown.split("## Fault matrix")[1].split("\n\n")[2], "only the newest record"

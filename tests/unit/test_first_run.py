@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from comparisons.errors import LabError
-from comparisons.first_run import BEFORE_CLI, FOLDER, FirstRun, latest, sentence
+from comparisons.first_run import BEFORE_CLI, finish, sentence
 from comparisons.settings import LabSettings
+from comparisons.store.first_run import FOLDER, FirstRun, latest
 
 
 def _record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, cold: bool, began_ago: float) -> Path:
@@ -18,7 +19,7 @@ def _record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, cold: bool, bega
     monkeypatch.setenv("LAB_STARTED_AT", str(time.time() - began_ago))
     record = FirstRun(cold=cold, package_cache=True, pairs=16, repeat=1, equal=16,
                       phases={"stack up": 61.0, "every pair on both": 240.0})
-    return record.finish(LabSettings(root=tmp_path, results=tmp_path / "results"), began=time.time() - 30)
+    return finish(record, LabSettings(root=tmp_path, results=tmp_path / "results"), began=time.time() - 30)
 
 
 def test_the_record_counts_from_the_lab_scripts_start_and_reads_back(

@@ -1,5 +1,5 @@
 from comparisons.metrics import gaps, in_tasks, overhead, pickup, summarise, tail, task_overhead, total, work
-from comparisons.records import RunRecord, TaskRecord
+from comparisons.store.runs import RunRecord, TaskRecord
 from tests.unit.fixtures import at, run
 
 

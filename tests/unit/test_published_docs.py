@@ -28,10 +28,8 @@ def test_the_readme_has_the_generated_block(marks: tuple[str, str]) -> None:
 
 
 def test_every_published_record_is_readable() -> None:
-    from comparisons.bench.records import load_bench
-    from comparisons.results import load_all
+    from comparisons import store
 
     published = ROOT / "published"
-    _, bad_comparisons = load_all(published)
-    _, bad_bench = load_bench(published)
-    assert not bad_comparisons and not bad_bench, f"unreadable records in published/: {bad_comparisons + bad_bench}"
+    assert all(store.KINDS[kind](published).records for kind in store.KINDS), "every kind is published"
+    assert store.unreadable(published) == [], "unreadable records in published/"

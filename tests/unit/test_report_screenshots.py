@@ -8,8 +8,8 @@ import pytest
 
 from comparisons.report.build import build_report
 from comparisons.report.screenshots_section import screenshots_section
-from comparisons.results import write
 from comparisons.settings import LabSettings
+from comparisons.store.comparison import write
 from comparisons.ui_tour import SCREENSHOT_VIEWS
 from tests.unit.fixtures import comparison
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from comparisons.report.build import build_report
-from comparisons.results import Comparison, load_all, write
 from comparisons.settings import LabSettings
+from comparisons.store.comparison import Comparison, load_comparisons, write
 from tests.unit.fixtures import comparison
 
 
@@ -23,7 +23,7 @@ def lab(tmp_path: Path) -> LabSettings:
 def test_a_comparison_round_trips_through_its_json_file(lab: LabSettings) -> None:
     original = comparison()
     path = write(lab.results, original)
-    (loaded_path, loaded), = load_all(lab.results)[0]
+    (loaded_path, loaded), = load_comparisons(lab.results)[0]
     assert loaded_path == path
     assert loaded.to_json() == original.to_json()
     assert not list(lab.results.rglob("*.tmp"))
@@ -41,7 +41,7 @@ def test_unreadable_files_are_reported_not_dropped(lab: LabSettings) -> None:
     broken = lab.results / "2026-01-01" / "half-written.json"
     broken.parent.mkdir(parents=True, exist_ok=True)
     broken.write_text('{"schema_version": 1, "pair"')
-    loaded, unreadable = load_all(lab.results)
+    loaded, unreadable = load_comparisons(lab.results)
     assert len(loaded) == 1
     assert unreadable[0][0] == broken
 

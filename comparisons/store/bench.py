@@ -1,27 +1,23 @@
-"""Benchmark records that are not one-pair comparisons: concurrency bursts, baselines, setup cost.
-
-One immutable JSON file each under `results/bench/<session>/`, written like comparisons are
-(atomically, never overwritten), so the report is rebuilt from files alone.
-"""
+"""Bench records that are not one-pair comparisons (bursts, baselines, setup cost, the session summary),
+as `results/bench/<session>/<kind>-<key>.json`."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from comparisons.results import write_json_once
+from comparisons.store.files import Loaded, read_all, schema_checked, write_json_once
 
-__all__ = ["BenchRecord", "load_bench", "write_bench"]
+__all__ = ["BenchRecord", "bench_folder", "load_bench", "write_bench"]
 
 SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
 class BenchRecord:
-    kind: str  # "concurrent" | "baseline" | "setup" | "authoring" | "memory"
+    kind: str  # "local" | "concurrent" | "memory" | "baseline" | "setup" | "error" | "summary"
     session: str
     key: str
     values: dict[str, Any]
@@ -34,6 +30,10 @@ class BenchRecord:
     def to_json(self) -> dict[str, Any]:
         return {"schema_version": SCHEMA_VERSION, **asdict(self)}
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BenchRecord:
+        return cls(**schema_checked(data, SCHEMA_VERSION))
+
 
 def bench_folder(results: Path, session: str) -> Path:
     return results / "bench" / session
@@ -44,13 +44,5 @@ def write_bench(results: Path, record: BenchRecord) -> Path:
                            record.to_json())
 
 
-def load_bench(results: Path) -> tuple[list[tuple[Path, BenchRecord]], list[tuple[Path, str]]]:
-    loaded, broken = [], []
-    for path in sorted((results / "bench").glob("*/*.json")):
-        try:
-            data = json.loads(path.read_text())
-            data.pop("schema_version")
-            loaded.append((path, BenchRecord(**data)))
-        except (ValueError, KeyError, TypeError) as exc:
-            broken.append((path, f"{type(exc).__name__}: {exc}"))
-    return loaded, broken
+def load_bench(results: Path) -> Loaded[BenchRecord]:
+    return read_all((results / "bench").glob("*/*.json"), BenchRecord.from_json)
