@@ -13,8 +13,12 @@ from typing import Any
 
 from comparisons.errors import BadParametersError, LabError
 from comparisons.settings import LabSettings
+from comparisons.stack.services import DEFAULT_PROFILE, PROFILES
 
 __all__ = ["main"]
+
+PROFILE_HELP = ("stock: the vendors' defaults; tuned (default): the lab's low-latency settings; robust: tuned plus "
+                "fast detection of dead work (docs/profiles.md)")
 
 # Commands that create files under the state folder (`.lab/`): checked writable before they start anything.
 WRITES_STATE = frozenset({"all", "setup", "up", "deploy", "bench", "drift", "test"})
@@ -336,12 +340,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=_positive, default=1,
                    help="runs per pair and side (default 1: the repeated figures come from `./lab bench`)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for one run")
-    p.add_argument("--profile", choices=("tuned", "stock"), default="tuned")
+    p.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE, help=PROFILE_HELP)
     p = add("setup", cmd_setup, "create or sync the three locked environments")
     p.add_argument("--lock", action="store_true", help="re-resolve requirements/*.in into the locks first")
     p = add("up", cmd_up, "start PostgreSQL, Airflow and Prefect as local processes")
-    p.add_argument("--profile", choices=("tuned", "stock"), default="tuned",
-                   help="lab-tuned settings (default) or the vendors' stock defaults")
+    p.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE, help=PROFILE_HELP)
     add("deploy", cmd_deploy, "register every flow of prefect_flows/ as a deployment (Airflow needs no step)")
     add("down", cmd_down, "stop every process the lab started, and nothing else")
     add("compose", cmd_compose, "(re)write docker-compose.yml and docker/ from the one definition")
@@ -359,7 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("bench", cmd_bench, "benchmark sweep: every pair repeated, chains, fan-outs, bursts, payloads, "
             "setup cost; resumable")
     p.add_argument("--quick", action="store_true", help="the small sweep CI runs (default: the full sweep)")
-    p.add_argument("--profile", choices=("tuned", "stock"), default="tuned", help="stack settings to measure")
+    p.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE,
+                   help=f"the stack's settings to measure: {PROFILE_HELP}")
     p.add_argument("--no-restart", action="store_true", help="measure the running stack (skip the cold start)")
     p.add_argument("--new", action="store_true", help="start a new session instead of resuming")
     p.add_argument("--repeat", type=_positive, default=None, metavar="N",

@@ -21,6 +21,8 @@ from comparisons.store.bench import load_bench
 from comparisons.store.comparison import load_comparisons
 from comparisons.store.drift import FOLDER as DRIFT_FOLDER
 from comparisons.store.drift import latest as latest_drift
+from comparisons.store.fault import FOLDER as FAULTS_FOLDER
+from comparisons.store.fault import load_faults
 from comparisons.store.first_run import FOLDER as FIRST_RUN_FOLDER
 from comparisons.store.first_run import latest as latest_first_run
 
@@ -77,18 +79,23 @@ def publish_session(settings: LabSettings, session: str, *, partial: bool = Fals
 
 
 def publish_faults(settings: LabSettings, progress: Callable[[str], None] = print) -> int:
-    """Copy the newest record of each (scenario, orchestrator) into `published/faults/`."""
-    source = settings.results / "faults"
-    newest: dict[tuple[str, str], Path] = {}
-    for path in sorted(source.glob("*.json")):  # names start with the time: the last one wins
-        data = json.loads(path.read_text())
-        newest[(data["scenario"], data["orchestrator"])] = path
+    """Copy the newest record of each (profile, scenario, orchestrator) into `published/faults/`.
+
+    A profile's matrix replaces the published one of the same profile; the other profiles' stay.
+    """
+    loaded = load_faults(settings.results)
+    for path, why in loaded.unreadable:
+        raise LabError(f"{path} is not a fault record ({why}): move it away, then publish again.")
+    newest = {(r.profile, r.scenario, r.orchestrator): path for path, r in loaded.records}  # oldest first
     if not newest:
-        raise LabError(f"no fault records in {source}: run `./lab fault all` first.")
-    target = published(settings).results / "faults"
-    shutil.rmtree(target, ignore_errors=True)
-    count = _copy(sorted(newest.values()), source, target)
-    progress(f"published {count} fault records in {target}")
+        raise LabError(f"no fault records in {settings.results / FAULTS_FOLDER}: run `./lab fault all` first.")
+    target = published(settings).results / FAULTS_FOLDER
+    profiles = {profile for profile, _, _ in newest}
+    for path, record in load_faults(published(settings).results).records:
+        if record.profile in profiles:
+            path.unlink()
+    count = _copy(sorted(newest.values()), settings.results / FAULTS_FOLDER, target)
+    progress(f"published {count} fault records ({', '.join(sorted(profiles))} profile) in {target}")
     return count
 
 

@@ -27,6 +27,7 @@ from comparisons.report.faults_section import faults_section
 from comparisons.report.plots import breakdown_plot, latency_plot
 from comparisons.report.screenshots_section import screenshots_section
 from comparisons.settings import SIDES, LabSettings
+from comparisons.stack.services import DEFAULT_PROFILE
 from comparisons.store.comparison import Comparison, load_comparisons
 
 __all__ = ["build_report"]
@@ -212,7 +213,7 @@ def build_report(settings: LabSettings) -> tuple[Path, Path]:
     authoring_html, authoring_md = authoring_section(settings)
     # The claims are judged on the lab's own settings (the stock profile's figures sit beside them), from
     # the user's own full sweep where there is one, else from the reference session.
-    judged = next((v for v in views + reference_views if v.profile == "tuned" and v.counted("fanout")),
+    judged = next((v for v in views + reference_views if v.profile == DEFAULT_PROFILE and v.counted("fanout")),
                   next(iter(reference_views or views), None))
     claims_html, claims_md = claims_section(discover(settings), judged)
     body += [authoring_html, claims_html]

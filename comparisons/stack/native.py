@@ -27,8 +27,10 @@ from comparisons.stack import postgres
 from comparisons.stack.secrets import ensure_env_file
 from comparisons.stack.services import (
     AIRFLOW_PORT,
+    DEFAULT_PROFILE,
     POSTGRES_PORT,
     PREFECT_PORT,
+    PROFILES,
     SERVICES,
     Placement,
     Profile,
@@ -267,7 +269,7 @@ def _start_long_running(
     return elapsed
 
 
-def up(settings: LabSettings, *, profile: Profile = "tuned", progress: Progress = print) -> dict[str, float]:
+def up(settings: LabSettings, *, profile: Profile = DEFAULT_PROFILE, progress: Progress = print) -> dict[str, float]:
     """Bring the native stack up, each step gated on the one before; returns seconds to healthy."""
     secrets = ensure_env_file(settings.env_file, settings.root / ".env.example")
     _prepare_homes(settings, secrets)
@@ -387,7 +389,8 @@ def deploy(settings: LabSettings, *, progress: Progress = print) -> None:
 def current_profile(settings: LabSettings) -> Profile:
     """The profile the running stack was started with (`./lab up --profile`)."""
     marker = settings.run_dir / "profile"
-    return "stock" if marker.exists() and marker.read_text().strip() == "stock" else "tuned"
+    written = marker.read_text().strip() if marker.exists() else ""
+    return next((profile for profile in PROFILES if profile == written), DEFAULT_PROFILE)
 
 
 def _stop_process(settings: LabSettings, name: str, timeout: float = 20.0) -> bool:

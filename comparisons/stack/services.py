@@ -26,7 +26,9 @@ __all__ = [
     "PREFECT_VERSION",
     "SERVICES",
     "TASK_RUNNERS",
-    "TUNED_SETTINGS",
+    "DEFAULT_PROFILE",
+    "PROFILES",
+    "PROFILE_SETTINGS",
     "WORK_POOL",
     "airflow_pipeline_settings",
     "locked_version",
@@ -34,6 +36,8 @@ __all__ = [
     "Placement",
     "Service",
     "service",
+    "Setting",
+    "profile_settings",
     "service_environment",
 ]
 
@@ -71,19 +75,41 @@ DATABASES: Mapping[str, tuple[str, str]] = {
 #: Prefect as a Secret block and a Variable that the prefect-deploy job creates from its environment.
 PIPELINE_SETTINGS = ("LAB_PIPELINE_SECRET", "LAB_EXPORT_COUNTRY")
 
-Profile = Literal["tuned", "stock"]
-
-#: Settings the lab changes from the vendors' defaults: variable -> (stock, tuned, why).
-TUNED_SETTINGS: Mapping[str, tuple[str, str, str]] = {
-    "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": (
-        "300", "5", "a new DAG file shows up in seconds, not five minutes"),
-    "PREFECT_WORKER_QUERY_SECONDS": (
-        "10", "1", "the worker polls for scheduled runs every second, as Airflow's scheduler loop does"),
-    "PREFECT_WORKER_PREFETCH_SECONDS": (
-        "10", "10", "unchanged; listed because it bounds how early a scheduled run is picked up"),
-}
+Profile = Literal["stock", "tuned", "robust"]
+PROFILES: tuple[Profile, ...] = ("stock", "tuned", "robust")
+DEFAULT_PROFILE: Profile = "tuned"
 
 
+@dataclass(frozen=True)
+class Setting:
+    """One setting a profile moves from the vendor's default, under its documented name."""
+
+    variable: str
+    documented_as: str
+    values: Mapping[Profile, str]
+    why: str
+
+
+#: What each profile changes from the vendors' defaults; `stock` holds the defaults themselves and sets nothing.
+#: `tests/pipelines/test_profile_settings.py` checks every name, and every stock value, against the pinned
+#: releases' own settings.
+PROFILE_SETTINGS: tuple[Setting, ...] = (
+    Setting("AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL", "[dag_processor] refresh_interval",
+            {"stock": "300", "tuned": "5", "robust": "5"}, "a new DAG file shows up in seconds, not five minutes"),
+    Setting("PREFECT_WORKER_QUERY_SECONDS", "PREFECT_WORKER_QUERY_SECONDS",
+            {"stock": "10", "tuned": "1", "robust": "1"},
+            "the worker polls for scheduled runs every second, as Airflow's scheduler loop does"),
+    Setting("AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT", "[scheduler] task_instance_heartbeat_timeout",
+            {"stock": "300", "tuned": "300", "robust": "30"},
+            "a task whose supervisor stopped heartbeating (its worker died) is failed and retried after 30 s"),
+    Setting("AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL",
+            "[scheduler] task_instance_heartbeat_timeout_detection_interval",
+            {"stock": "10.0", "tuned": "10.0", "robust": "5.0"}, "the scheduler looks for such tasks every 5 s"),
+    Setting("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "PREFECT_FLOWS_HEARTBEAT_FREQUENCY",
+            {"stock": "180", "tuned": "180", "robust": "30"},
+            "a flow run says it is alive every 30 s (the least Prefect allows); the automation "
+            "`config/automations/crash-zombie-flow-runs.json` marks it Crashed when it stops"),
+)
 #: The caps that shape a burst or a fan-out, as this lab runs each side (the vendors' defaults, none
 #: changed by a profile): side -> (setting, value, what it limits). Stored with every bench session
 #: and printed beside the burst and fan-out figures.
@@ -209,9 +235,10 @@ def warehouse_dsn(placement: Placement, secrets: Mapping[str, str]) -> str:
     return f"postgresql://{role}:{secrets[key]}@{placement.postgres_host}:{POSTGRES_PORT}/{database}"
 
 
-def _tuning(profile: Profile) -> dict[str, str]:
-    column = 1 if profile == "tuned" else 0
-    return {name: values[column] for name, values in TUNED_SETTINGS.items()}
+def profile_settings(profile: Profile) -> dict[str, str]:
+    """The variables `profile` sets, both sides': those it moves from the vendors' defaults (none for `stock`)."""
+    return {setting.variable: setting.values[profile] for setting in PROFILE_SETTINGS
+            if setting.values[profile] != setting.values["stock"]}
 
 
 def airflow_pipeline_settings(values: Mapping[str, str]) -> dict[str, str]:
@@ -269,12 +296,12 @@ def _prefect_environment(p: Placement) -> dict[str, str]:
 
 
 def service_environment(
-    svc: Service, placement: Placement, secrets: Mapping[str, str], *, profile: Profile = "tuned"
+    svc: Service, placement: Placement, secrets: Mapping[str, str], *, profile: Profile = DEFAULT_PROFILE
 ) -> dict[str, str]:
     """The environment a service runs with, identical in both modes but for the placement."""
     env = _airflow_environment(placement, secrets) if svc.side == "airflow" else _prefect_environment(placement)
     prefix = "AIRFLOW__" if svc.side == "airflow" else "PREFECT_"
-    env |= {k: v for k, v in _tuning(profile).items() if k.startswith(prefix)}
+    env |= {k: v for k, v in profile_settings(profile).items() if k.startswith(prefix)}
     if svc.name == "prefect-server":  # the only Prefect service that talks to the database
         role, database, key = placement.database("prefect")
         env["PREFECT_API_DATABASE_CONNECTION_URL"] = (

@@ -10,9 +10,11 @@ import pytest
 from comparisons.errors import UnknownScenarioError
 from comparisons.faults.matrix import _data_intact, _failure_signal
 from comparisons.faults.scenarios import QUICK, SCENARIOS, resolve
+from comparisons.publish import publish_faults, published
 from comparisons.report.build import build_report
+from comparisons.report.faults_section import faults_section
 from comparisons.settings import LabSettings
-from comparisons.store.fault import FaultRecord, load_faults
+from comparisons.store.fault import FaultRecord, load_faults, write_fault
 from comparisons.store.files import write_json_once
 from comparisons.store.runs import TaskRecord
 from tests.unit.fixtures import at, run
@@ -105,3 +107,20 @@ def test_the_report_shows_the_newest_record_of_each_scenario_and_side(lab: LabSe
     assert "| kill-task | prefect | failed safe | yes | 1.5 s | CRASHED |" in markdown
     assert "FAILED" not in markdown.split("## Fault matrix")[1].split("\n\n")[2], "only the newest record"
     assert "prefect-worker.log" in html_path.read_text()
+
+
+def test_publishing_one_profile_s_matrix_keeps_the_others_and_the_report_shows_each(tmp_path: Path) -> None:
+    lab = LabSettings(root=tmp_path, state=tmp_path / "state", results=tmp_path / "results",
+                      reports=tmp_path / "reports", env_file=tmp_path / ".env")
+    write_fault(lab.results, _record(profile="tuned", record_id="tuned1", created_at="2026-01-01T00:00:00+00:00"))
+    publish_faults(lab, progress=lambda _: None)
+    write_fault(lab.results, _record(profile="robust", record_id="robust1", created_at="2026-01-02T00:00:00+00:00",
+                                     detect_s=61.5))
+    write_fault(lab.results, _record(profile="robust", record_id="robust2", created_at="2026-01-03T00:00:00+00:00",
+                                     detect_s=62.0))
+    publish_faults(lab, progress=lambda _: None)
+    kept = {r.record_id for _, r in load_faults(published(lab).results).records}
+    assert kept == {"tuned1", "robust2"}, "the newest of each profile, scenario and side"
+    _, markdown = faults_section(published(lab), "the lab's reference")
+    assert markdown.index("### tuned profile") < markdown.index("### robust profile")
+    assert "| kill-task | prefect | failed safe | yes | 62.0 s |" in markdown.split("### robust profile")[1]

@@ -6,7 +6,8 @@ Deployment options a flow needs (a schedule, a concurrency limit, …) live wher
 expect them: an entry of the same name under `deployments:` in `prefect_flows/prefect.yaml`.
 It also provisions what flows use from the server (`provision`): a global concurrency limit for
 each of the lab's pools (`config/pools.json`, which Airflow imports as pools), and the Secret block
-and Variable made from the lab's `.env` values it is given (never printed).
+and Variable made from the lab's `.env` values it is given (never printed), and the automations of
+`config/automations/` that belong to the stack's profile.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from prefect import Flow
 from prefect.blocks.system import Secret
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
+from prefect.events.schemas.automations import AutomationCore
 from prefect.exceptions import ObjectAlreadyExists
 from prefect.schedules import Cron, Interval
 from prefect.variables import Variable
@@ -32,6 +34,7 @@ from prefect.variables import Variable
 REPO_ROOT = Path(__file__).resolve().parents[3]
 FLOWS = REPO_ROOT / "prefect_flows"
 POOLS = REPO_ROOT / "config" / "pools.json"
+AUTOMATIONS = REPO_ROOT / "config" / "automations"
 
 
 async def ensure_work_pool(name: str) -> None:
@@ -69,9 +72,29 @@ def ensure_pipeline_settings(environ: Mapping[str, str] = os.environ) -> list[st
     return made
 
 
-def provision() -> list[str]:
+def ensure_automations(profile: str, folder: Path = AUTOMATIONS) -> list[str]:
+    """Each automation of `config/automations/` that belongs to `profile`, as its file says; the others removed.
+
+    Removed too, because an automation lives in the server's database across restarts: a zombie-run
+    automation left from a `robust` stack would crash healthy runs once heartbeats are slower.
+    """
+    made = []
+    with get_client(sync_client=True) as client:
+        for path in sorted(folder.glob("*.json")):
+            spec = json.loads(path.read_text())
+            automation = AutomationCore.model_validate(spec["automation"])
+            for old in client.read_automations_by_name(automation.name):
+                client.delete_automation(old.id)
+            if profile in spec["profiles"]:
+                client.create_automation(automation)
+                made.append(f"automation {automation.name!r} ({path.name})")
+    return made
+
+
+def provision(environ: Mapping[str, str] = os.environ) -> list[str]:
     """Everything flows read from the server besides their deployments; idempotent."""
-    return ensure_concurrency_limits() + ensure_pipeline_settings()
+    profile = environ.get("LAB_PROFILE", "tuned")  # the stack's profile (`services.service_environment`)
+    return ensure_concurrency_limits() + ensure_pipeline_settings(environ) + ensure_automations(profile)
 
 
 DEPLOY_OPTIONS = {"paused", "concurrency_limit", "parameters", "description"}
