@@ -51,7 +51,7 @@ def _session_files(results: Path, session: str) -> list[Path]:
 
 def publish_session(settings: LabSettings, session: str, *, partial: bool = False,
                     progress: Callable[[str], None] = print) -> int:
-    """Copy a finished bench session into `published/`, replacing the previous one; returns files copied."""
+    """Copy a finished bench session into `published/`, replacing the previous one of its stack profile."""
     records, _ = load_bench(settings.results)
     known = sorted({r.session for _, r in records})
     setup = next((r for _, r in records if r.session == session and r.kind == "setup"), None)
@@ -68,10 +68,13 @@ def publish_session(settings: LabSettings, session: str, *, partial: bool = Fals
                        f"(first: {', '.join(missing[:3])}). Run `./lab bench` to resume it, or publish it as it is "
                        f"with --partial (the docs then say which steps are missing).")
     target = published(settings).results
-    for _, record in load_bench(target)[0]:  # the previous reference session goes, as a whole
-        shutil.rmtree(target / "bench" / record.session, ignore_errors=True)
-    for path, _ in load_comparisons(target)[0]:
-        path.unlink()
+    # The previous reference session of the same stack profile goes, as a whole; the other profiles' stay.
+    replaced = {r.session for _, r in load_bench(target).records if r.profile == setup.profile}
+    for old in replaced:
+        shutil.rmtree(target / "bench" / old, ignore_errors=True)
+    for path, comparison in load_comparisons(target).records:
+        if comparison.labels.get("bench_session") in replaced:
+            path.unlink()
     count = _copy(files, settings.results, target)
     progress(f"published bench session {session}: {count} records in {target}"
              + (f" ({len(missing)} planned steps missing)" if missing else ""))

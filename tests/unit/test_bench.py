@@ -11,12 +11,13 @@ from comparisons.authoring import authoring_cost
 from comparisons.bench.plan import PROFILES, plan
 from comparisons.bench.sweep import _done_keys
 from comparisons.pairs import discover
+from comparisons.publish import publish_session, published
 from comparisons.report.bench_section import load_view, scaling_rows, setup_rows, throughput_rows
 from comparisons.report.build import build_report
 from comparisons.report.claims import claims
 from comparisons.settings import LabSettings
 from comparisons.store.bench import BenchRecord, load_bench, write_bench
-from comparisons.store.comparison import write
+from comparisons.store.comparison import load_comparisons, write
 from tests.unit.fixtures import comparison
 
 
@@ -130,3 +131,17 @@ def test_fan_out_throughput_is_mapped_tasks_per_second_of_trigger_to_done(lab: L
         write(lab.results, dataclasses.replace(comparison(offset=offset), labels=labels))
     # 10 tasks in 4.0 s (Airflow) and 4.1 s (Prefect), twice each.
     assert throughput_rows(load_view(lab)[0]) == [["10", "2.5/s [2.5–2.5] (n=2)", "2.4/s [2.4–2.4] (n=2)"]]
+
+
+def test_publishing_a_session_replaces_only_the_reference_of_its_stack_profile(tmp_path: Path) -> None:
+    lab = LabSettings(root=tmp_path, state=tmp_path / "state", results=tmp_path / "results",
+                      reports=tmp_path / "reports", env_file=tmp_path / ".env")
+    sessions = {"tuned-1": "tuned", "robust-1": "robust", "tuned-2": "tuned"}
+    for session, profile in sessions.items():
+        write_bench(lab.results, dataclasses.replace(_setup_record(), session=session, profile=profile))
+        write(lab.results, dataclasses.replace(comparison(), labels={"bench_session": session, "workload": "pair"}))
+        publish_session(lab, session, progress=lambda _: None)
+    reference = published(lab).results
+    assert {r.session for _, r in load_bench(reference).records} == {"robust-1", "tuned-2"}
+    assert sorted(c.labels["bench_session"] for _, c in load_comparisons(reference).records) == ["robust-1", "tuned-2"]
+    assert [v.profile for v in load_view(published(lab))] == ["tuned", "robust"], "newest first"
