@@ -9,13 +9,14 @@ from shared_logic.bench import CHAIN_LENGTHS
 
 __all__ = ["PROFILES", "Step", "SweepProfile", "plan"]
 
-Kind = Literal["pair", "concurrent", "local"]
+Kind = Literal["pair", "concurrent", "local", "served"]
 
 
 @dataclass(frozen=True)
 class Step:
     """One measurement: a pair run on both sides over REST (`pair`), K simultaneous runs per side
-    (`concurrent`), or the pair run in-process with no server, as a developer tests locally (`local`).
+    (`concurrent`), the pair run in-process with no server, as a developer tests locally (`local`), or
+    the pair run on Prefect through its worker and through a `prefect.serve` process (`served`).
     """
 
     workload: str
@@ -30,14 +31,15 @@ class Step:
     def key(self) -> str:
         """Stable identity within a session, so an interrupted sweep resumes where it stopped."""
         tag = "warmup" if self.warmup else f"rep{self.repetition}"
-        subject = self.pair if self.workload == "pair" else str(self.size)  # catalogue pairs all have size 0
+        subject = {"pair": self.pair, "served": f"{self.pair}-{self.size}"}.get(  # catalogue pairs: size 0
+            self.workload, str(self.size))
         return f"{self.workload}-{subject}-{tag}"
 
 
 @dataclass(frozen=True)
 class SweepProfile:
     """Sizes and repetitions of a sweep. The costliest sizes may run fewer times (`fewer`), so the
-    full sweep fits in half an hour on a 2-core machine; the report prints each figure's n."""
+    full sweep fits in about 90 minutes on a 2-core machine; the report prints each figure's n."""
 
     repeat: int
     sizes: dict[str, tuple[int, ...]]
@@ -46,6 +48,8 @@ class SweepProfile:
     local_repeat: int = 1
     memory_workloads: tuple[str, ...] = ("fanout",)
     """Workloads whose runs have the orchestrators' memory sampled (peak under fan-out)."""
+    served_repeat: int = 0
+    """Repetitions of each `SERVED` pair through Prefect's worker and through `prefect.serve` (0: none)."""
 
     def repetitions(self, workload: str, size: int, repeat: int | None = None) -> int:
         wanted = repeat or self.repeat
@@ -55,7 +59,7 @@ class SweepProfile:
 #: `quick` is what CI runs; `full` is the published sweep.
 PROFILES: dict[str, SweepProfile] = {
     "quick": SweepProfile(repeat=2, sizes={"chain": (1, 10), "fanout": (10,), "payload_kb": (1024,),
-                                           "concurrent": (5,)}),
+                                           "concurrent": (5,)}, served_repeat=2),
     "full": SweepProfile(
         repeat=5,
         sizes={"chain": CHAIN_LENGTHS, "fanout": (1, 10, 100, 1000), "payload_kb": (1, 100, 1024, 10240),
@@ -64,8 +68,11 @@ PROFILES: dict[str, SweepProfile] = {
         # at once take over 4 minutes to drain: those run 3 times, so the sweep fits in about 90 minutes
         # (it resumes where it stopped, so it may span sittings). A burst of K gives K latencies a run.
         fewer={("fanout", 1000): 3, ("concurrent", 50): 3},
-        catalogue=True, local_repeat=5),
+        catalogue=True, local_repeat=5, served_repeat=5),
 }
+
+#: Pairs run both ways on Prefect (worker and `prefect.serve`): (pair, parameters, size).
+SERVED: tuple[tuple[str, dict[str, Any], int], ...] = (("etl_basic", {}, 0), ("bench_chain", {"length": 40}, 40))
 
 #: Workload -> (pair, parameter that carries the size). Pairs missing from the lab are skipped.
 WORKLOAD_PAIRS: dict[str, tuple[str, str | None]] = {
@@ -107,4 +114,9 @@ def plan(profile: str, pairs: list[str], repeat: int | None = None) -> list[Step
             steps += [Step("concurrent", pair, {}, size, r, kind="concurrent")
                       for r in range(1, settings.repetitions("concurrent", size, repeat) + 1)]
         steps += [Step("local", pair, {}, 1, r, kind="local") for r in range(1, settings.local_repeat + 1)]
+    for pair, params, size in SERVED if settings.served_repeat else ():
+        if pair in pairs:
+            steps.append(Step("served", pair, params, size, 0, kind="served", warmup=True))
+            steps += [Step("served", pair, params, size, r, kind="served")
+                      for r in range(1, (repeat or settings.served_repeat) + 1)]
     return steps

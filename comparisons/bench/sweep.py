@@ -22,7 +22,9 @@ from typing import Any
 from comparisons.bench.baseline import BASELINES, time_baseline
 from comparisons.bench.plan import PROFILES, Step, plan
 from comparisons.bench.processes import MemorySampler, side_usage
+from comparisons.bench.served import PATHS, measure_served
 from comparisons.clients.base import OrchestratorClient
+from comparisons.clients.prefect import PrefectClient
 from comparisons.errors import LabError
 from comparisons.inside import INPROCESS_MODULES
 from comparisons.pairs import discover
@@ -56,6 +58,10 @@ def _done_keys(settings: LabSettings, session: str) -> set[str]:
     done = {c.labels["key"] for _, c in comparisons if c.labels.get("bench_session") == session}
     records, _ = load_bench(settings.results)
     return done | {r.key for _, r in records if r.session == session and r.kind != "error"}
+
+
+def _seconds(run: RunRecord) -> float:
+    return (run.end - run.created).total_seconds() if run.end and run.created else float("nan")
 
 
 def _versions(sides: list[OrchestratorClient]) -> dict[str, str]:
@@ -133,6 +139,12 @@ def _measure(settings: LabSettings, sides: list[OrchestratorClient], step: Step,
         if step.kind == "local":
             values = _local_run(settings, step.pair, dsn)
             outcome = ", ".join(f"{side} {values[side]['seconds']:.1f} s" for side in ("airflow", "prefect"))
+        elif step.kind == "served":
+            prefect = next(c for c in sides if isinstance(c, PrefectClient))
+            values = measure_served(settings, prefect, step, timeout)
+            values["warmup"] = step.warmup
+            outcome = ", ".join(f"{path} {'equal' if values['equal'][path] else 'NOT EQUAL'} in "
+                                f"{_seconds(RunRecord.from_json(values['runs'][path])):.1f} s" for path in PATHS)
         elif step.kind == "pair":
             parameters = prepare_parameters(sides, step.pair, step.parameters)
             labels = {"bench_session": session, "key": step.key, "workload": step.workload,
@@ -151,8 +163,8 @@ def _measure(settings: LabSettings, sides: list[OrchestratorClient], step: Step,
             outcome = ", ".join(f"{n} {v['succeeded']}/{v['triggered']}" for n, v in values.items()
                                 if isinstance(v, dict))
     harness_cpu, wall = time.process_time() - cpu_before, time.monotonic() - wall_before
-    if step.kind == "local":
-        write_bench(settings.results, BenchRecord("local", session, step.key, values, host, versions,
+    if step.kind in ("local", "served"):
+        write_bench(settings.results, BenchRecord(step.kind, session, step.key, values, host, versions,
                                                   stack_profile))
     elif step.kind == "concurrent":
         values["harness_cpu_s"] = harness_cpu
@@ -216,7 +228,7 @@ def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profi
                                                       {"step": step.key}, host, versions, stack_profile,
                                                       error=str(error)))
             outcome = f"FAILED: {error}"
-        if outcome.startswith("FAILED") or outcome in ("failed", "different"):
+        if outcome.startswith("FAILED") or outcome in ("failed", "different") or "NOT EQUAL" in outcome:
             failed.append(f"{step.key}: {outcome}")
         progress(f"  {outcome}")
     for pair in BASELINES:

@@ -34,8 +34,11 @@ class PrefectClient:
     name = "prefect"
 
     def __init__(self, base_url: str, *, transport: httpx.BaseTransport | None = None,
-                 poll_interval: float = POLL_INTERVAL_S, work_log: Path | None = None) -> None:
+                 poll_interval: float = POLL_INTERVAL_S, work_log: Path | None = None,
+                 deployment_suffix: str = "") -> None:
         self._http = httpx.Client(base_url=base_url, timeout=30, transport=transport)
+        self.deployment_suffix = deployment_suffix
+        """`-served` addresses the deployments a `prefect.serve` process runs (`native.serving`), not the worker's."""
         self.work_log = work_log
         """Folder of the tasks' own clocks: each described run carries its measured calls."""
         self._deployments: dict[str, dict[str, Any]] = {}
@@ -60,7 +63,11 @@ class PrefectClient:
 
     def deployment(self, pair: str) -> dict[str, Any]:
         if pair not in self._deployments:
-            response = self._call("GET", f"/deployments/name/{pair}/{pair}")
+            response = self._call("GET", f"/deployments/name/{pair}/{pair}{self.deployment_suffix}")
+            if response.status_code == 404 and self.deployment_suffix:
+                raise UnknownPairError(
+                    f"Prefect has no deployment {pair}/{pair}{self.deployment_suffix}: the `prefect.serve` "
+                    f"process registers it when it starts; see .lab/logs/prefect-serve.log.")
             if response.status_code == 404:
                 raise UnknownPairError(
                     f"Prefect has no deployment {pair}/{pair}. Is prefect_flows/{pair}.py there? "
@@ -68,6 +75,11 @@ class PrefectClient:
             response.raise_for_status()
             self._deployments[pair] = response.json()
         return self._deployments[pair]
+
+    def is_polled(self, pair: str) -> bool:
+        """Whether the pair's deployment exists and something polls for its runs (Prefect says READY)."""
+        response = self._call("GET", f"/deployments/name/{pair}/{pair}{self.deployment_suffix}")
+        return response.status_code == 200 and response.json().get("status") == "READY"
 
     def parameters(self, pair: str) -> dict[str, Any]:
         schema = self.deployment(pair).get("parameter_openapi_schema") or {}

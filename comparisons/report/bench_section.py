@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from comparisons.authoring import authoring_cost
-from comparisons.metrics import overhead, summarise, total
+from comparisons.bench.served import PATHS
+from comparisons.metrics import overhead, pickup, summarise, total
 from comparisons.pairs import Pair, discover
 from comparisons.report.plots_bench import memory_plot, scaling_plot
 from comparisons.settings import SIDES, LabSettings
@@ -261,6 +262,25 @@ def at_scale_rows(view: BenchView) -> list[list[str]]:
     return rows
 
 
+SERVED_HEADER = ["pair", "size", "path", "trigger → done", "trigger → started", "orchestration overhead", "equal"]
+
+
+def served_rows(view: BenchView) -> list[list[str]]:
+    """Prefect's worker against `prefect.serve` on the same pair: the servers' timestamps, warm-ups left out."""
+    groups: dict[tuple[str, int], list[BenchRecord]] = defaultdict(list)
+    for record in view.of_kind("served"):
+        if not record.values.get("warmup"):
+            groups[(record.values["pair"], record.values["size"])].append(record)
+    rows = []
+    for (pair, size), records in sorted(groups.items()):
+        for path in PATHS:
+            runs = [RunRecord.from_json(r.values["runs"][path]) for r in records if r.values["equal"][path]]
+            rows.append([pair, str(size), "worker (process pool)" if path == "worker" else "`prefect.serve`",
+                         *(_fmt([metric(run) for run in runs]) for metric in (total, pickup, overhead)),
+                         f"{len(runs)}/{len(records)}"])
+    return rows
+
+
 def local_rows(view: BenchView) -> list[list[str]]:
     records = view.of_kind("local")
     return [[side, _fmt([r.values[side]["seconds"] for r in records if r.values[side]["state"] == "success"]),
@@ -341,6 +361,9 @@ def bench_markdown(view: BenchView, pairs: list[Pair], whose: str = "your machin
         parts += ["Concurrent runs:", "", _md_table(BURST_HEADER, burst_rows(view)), "", f"{caps_text(view)}.", ""]
         failures = burst_failures(view)
         parts += [f"- {line}" for line in failures] + ([""] if failures else [])
+    if view.of_kind("served"):
+        parts += ["Prefect's two execution paths, same pair, same server, Airflow paused (which path ran first "
+                  "alternates; median [95 % bootstrap interval]):", "", _md_table(SERVED_HEADER, served_rows(view)), ""]
     if view.of_kind("local"):
         parts += ["Local run with no server (`dag.test()` / a plain flow call), process start included:", "",
                   _md_table(["side", "seconds", "succeeded"], local_rows(view)), ""]
@@ -384,6 +407,8 @@ def bench_html(view: BenchView, pairs: list[Pair], whose: str = "your machine") 
         out += [f"<p class=different>{html.escape(line)}</p>" for line in burst_failures(view)]
     if view.of_kind("local"):
         out += ["<h3>Local run, no server</h3>", _table(["side", "seconds", "succeeded"], local_rows(view))]
+    if view.of_kind("served"):
+        out += ["<h3>Prefect: worker or <code>prefect.serve</code></h3>", _table(SERVED_HEADER, served_rows(view))]
     memory = max(view.of_kind("memory"), key=lambda r: r.values.get("size", 0) if r.values.get("workload") == "fanout"
                  else -1, default=None)
     if memory and memory.values.get("series"):

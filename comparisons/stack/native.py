@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from comparisons.clients.prefect import PrefectClient
 from comparisons.errors import PortTakenError, ServiceDownError, ServiceStartError, SetupError
 from comparisons.settings import LabSettings
 from comparisons.stack import postgres
@@ -31,6 +32,7 @@ from comparisons.stack.services import (
     POSTGRES_PORT,
     PREFECT_PORT,
     PROFILES,
+    SERVED_SUFFIX,
     SERVICES,
     Placement,
     Profile,
@@ -384,6 +386,37 @@ def deploy(settings: LabSettings, *, progress: Progress = print) -> None:
     svc = next(s for s in SERVICES if s.name == "prefect-deploy")
     env = service_environment(svc, native_placement(settings), secrets, profile=current_profile(settings))
     _run_oneshot(settings, svc, env, progress)
+
+
+#: Prefect's other way to run deployments: one `prefect.serve` process that polls the server and
+#: starts each run itself, with no work pool and no worker. Not part of the stack: the bench workload
+#: `served` starts it for its steps, with the worker's environment, and `down` stops it with the rest.
+SERVE = Service("prefect-serve", "prefect", ("python", "-m", "comparisons.inside.prefect.serve"))
+SERVE_READY_TIMEOUT_S = 120.0
+
+
+@contextlib.contextmanager
+def serving(settings: LabSettings, pairs: list[str], *, progress: Progress = print) -> Iterator[None]:
+    """A `prefect.serve` process for `pairs` (deployments `<pair>/<pair>-served`) while the block runs."""
+
+    secrets = ensure_env_file(settings.env_file, settings.root / ".env.example")
+    worker = next(s for s in SERVICES if s.name == "prefect-worker")
+    env = service_environment(worker, native_placement(settings), secrets, profile=current_profile(settings))
+    svc = Service(SERVE.name, SERVE.side, (*SERVE.command, *pairs))
+    _start_long_running(settings, svc, env, progress)
+    client = PrefectClient(settings.prefect_url, deployment_suffix=SERVED_SUFFIX)
+    try:
+        deadline = time.monotonic() + SERVE_READY_TIMEOUT_S
+        while not all(client.is_polled(pair) for pair in pairs):
+            if running_pid(settings, svc.name) is None or time.monotonic() > deadline:
+                log = settings.log_file(svc.name)
+                raise ServiceStartError(
+                    f"prefect-serve did not start polling for {', '.join(pairs)} within "
+                    f"{SERVE_READY_TIMEOUT_S:.0f} s. Its log is {log}; last lines:\n{_tail(log)}")
+            time.sleep(0.5)
+        yield
+    finally:
+        _stop_process(settings, svc.name)
 
 
 def current_profile(settings: LabSettings) -> Profile:

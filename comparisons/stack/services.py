@@ -24,6 +24,7 @@ __all__ = [
     "POSTGRES_PORT",
     "PREFECT_PORT",
     "PREFECT_VERSION",
+    "SERVED_SUFFIX",
     "SERVICES",
     "TASK_RUNNERS",
     "DEFAULT_PROFILE",
@@ -62,6 +63,8 @@ PREFECT_PORT = 4200
 SCHEDULER_HEALTH_PORT = 8974
 
 WORK_POOL = "lab"
+#: Deployment `<pair>/<pair><SERVED_SUFFIX>`: the pair run by a `prefect.serve` process instead of the worker.
+SERVED_SUFFIX = "-served"
 
 #: database -> (role, name of the `.env` key holding that role's password)
 DATABASES: Mapping[str, tuple[str, str]] = {

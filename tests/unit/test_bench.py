@@ -8,17 +8,17 @@ from pathlib import Path
 import pytest
 
 from comparisons.authoring import authoring_cost
-from comparisons.bench.plan import PROFILES, plan
+from comparisons.bench.plan import PROFILES, SERVED, plan
 from comparisons.bench.sweep import _done_keys
 from comparisons.pairs import discover
 from comparisons.publish import publish_session, published
-from comparisons.report.bench_section import load_view, scaling_rows, setup_rows, throughput_rows
+from comparisons.report.bench_section import load_view, scaling_rows, served_rows, setup_rows, throughput_rows
 from comparisons.report.build import build_report
 from comparisons.report.claims import claims
 from comparisons.settings import LabSettings
 from comparisons.store.bench import BenchRecord, load_bench, write_bench
 from comparisons.store.comparison import load_comparisons, write
-from tests.unit.fixtures import comparison
+from tests.unit.fixtures import comparison, run
 
 
 @pytest.fixture
@@ -46,6 +46,41 @@ def test_repeat_overrides_the_profile_but_the_costliest_sizes_keep_their_cap() -
     steps = plan("full", ["dynamic_fanout", "bench_chain"], repeat=7)
     assert len([s for s in steps if s.key.startswith("chain-1-rep")]) == 7
     assert len([s for s in steps if s.key.startswith("fanout-1000-rep")]) == PROFILES["full"].fewer[("fanout", 1000)]
+
+
+def test_each_served_pair_warms_up_then_runs_both_paths_its_repetitions() -> None:
+    for profile in ("quick", "full"):
+        steps = [s for s in plan(profile, ["etl_basic", "bench_chain"]) if s.kind == "served"]
+        for pair, parameters, size in SERVED:
+            mine = [s for s in steps if s.pair == pair]
+            assert [s.warmup for s in mine] == [True] + [False] * PROFILES[profile].served_repeat, (profile, pair)
+            assert all(s.parameters == parameters and s.size == size for s in mine)
+        assert f"served-bench_chain-40-rep{PROFILES[profile].served_repeat}" in {s.key for s in steps}
+    assert not [s for s in plan("full", ["caching"]) if s.kind == "served"], "a missing pair is left out"
+
+
+def test_the_served_table_sets_the_worker_against_prefect_serve_and_counts_only_equal_runs(lab: LabSettings) -> None:
+    write_bench(lab.results, _setup_record())
+
+    def served(rep: int, worker_end: float, serve_end: float, *, serve_equal: bool = True,
+               warmup: bool = False) -> BenchRecord:
+        runs = {"worker": run("prefect", start=2.0, end=worker_end, tasks=[("extract", 2.5, 3.0)]),
+                "serve": run("prefect", start=0.5, end=serve_end, tasks=[("extract", 1.0, 1.5)])}
+        return BenchRecord("served", "s1", f"served-etl_basic-0-rep{rep}", {
+            "pair": "etl_basic", "size": 0, "parameters": {}, "warmup": warmup, "order": ["worker", "serve"],
+            "runs": {path: r.to_json() for path, r in runs.items()}, "equal": {"worker": True, "serve": serve_equal}})
+
+    for record in (served(0, 99.0, 99.0, warmup=True), served(1, 4.0, 2.0), served(2, 4.0, 2.0),
+                   served(3, 4.0, 60.0, serve_equal=False)):
+        write_bench(lab.results, record)
+    (view,) = load_view(lab)
+    worker, serve = served_rows(view)
+    assert worker[:5] == ["etl_basic", "0", "worker (process pool)", "4.00 s [4.00–4.00] (n=3)",
+                          "2.00 s [2.00–2.00] (n=3)"] and worker[-1] == "3/3"
+    assert serve[:5] == ["etl_basic", "0", "`prefect.serve`", "2.00 s [2.00–2.00] (n=2)",
+                         "0.50 s [0.50–0.50] (n=2)"] and serve[-1] == "2/3", "the run that was not equal is left out"
+    _, md_path = build_report(lab)
+    assert "Prefect's two execution paths" in md_path.read_text()
 
 
 def test_the_quick_plan_skips_the_catalogue_and_missing_pairs() -> None:

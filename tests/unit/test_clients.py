@@ -117,3 +117,21 @@ def test_prefect_error_answer_is_reported_with_its_body() -> None:
         lambda r: httpx.Response(422, json={"detail": "bad"})))
     with pytest.raises(LabError, match="422.*bad"):
         client._json("GET", "/flow_runs/x")
+
+
+def test_the_served_path_addresses_its_own_deployment_and_knows_when_it_is_polled() -> None:
+    asked = []
+
+    def router(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        if request.url.path == "/api/deployments/name/etl_basic/etl_basic-served":
+            return httpx.Response(200, json={"id": "d1", "status": "READY"})
+        return httpx.Response(404)
+
+    served = PrefectClient("http://pf/api", transport=httpx.MockTransport(router), deployment_suffix="-served")
+    assert served.is_polled("etl_basic") and served.deployment("etl_basic")["id"] == "d1"
+    assert not served.is_polled("caching")
+    with pytest.raises(UnknownPairError, match="prefect.serve.*prefect-serve.log"):
+        served.deployment("caching")
+    assert set(asked) == {"/api/deployments/name/etl_basic/etl_basic-served",
+                          "/api/deployments/name/caching/caching-served"}
