@@ -398,7 +398,6 @@ SERVE_READY_TIMEOUT_S = 120.0
 @contextlib.contextmanager
 def serving(settings: LabSettings, pairs: list[str], *, progress: Progress = print) -> Iterator[None]:
     """A `prefect.serve` process for `pairs` (deployments `<pair>/<pair>-served`) while the block runs."""
-
     secrets = ensure_env_file(settings.env_file, settings.root / ".env.example")
     worker = next(s for s in SERVICES if s.name == "prefect-worker")
     env = service_environment(worker, native_placement(settings), secrets, profile=current_profile(settings))
