@@ -207,11 +207,25 @@ def test_airflow_params_agree_with_the_dag_function(airflow: Pipeline) -> None:
         assert ast.literal_eval(default) == defaults[name], f"{airflow.path}: Param {name!r} default"
 
 
+def _units(pipeline: Pipeline) -> list[ast.FunctionDef]:
+    """The file's pipelines besides the pair's own, and its reusable groups, in file order."""
+    kinds = {"airflow": ("task_group", "dag"), "prefect": ("flow",)}[pipeline.side]
+    main = pipeline.pipeline[0]
+    return [node for node in pipeline.tree.body if isinstance(node, ast.FunctionDef) and node is not main
+            and any(_decorator_name(dec) in kinds for dec in node.decorator_list)]
+
+
 def test_same_reusable_units(airflow: Pipeline, prefect: Pipeline) -> None:
-    """An Airflow `@task_group` is a Prefect subflow: same names, so the two graphs match."""
-    groups = [fn.name for fn, _ in _decorated(airflow.tree, "task_group")]
-    subflows = [fn.name for fn, _ in _decorated(prefect.tree, "flow") if fn is not prefect.pipeline[0]]
-    assert groups == subflows
+    """An Airflow `@task_group` is a Prefect subflow, and a second DAG of the file (the consumer the
+    first one's Asset starts) a second flow: same names, so the two graphs match."""
+    assert [fn.name for fn in _units(airflow)] == [fn.name for fn in _units(prefect)]
+
+
+def test_further_pipelines_take_the_same_parameters(airflow: Pipeline, prefect: Pipeline) -> None:
+    """A second pipeline of the file (event_driven's consumer) reads alike too."""
+    subflows = {fn.name: fn for fn in _units(prefect)}
+    for dag_fn in (fn for fn in _units(airflow) if any(_decorator_name(d) == "dag" for d in fn.decorator_list)):
+        assert ast.dump(dag_fn.args) == ast.dump(subflows[dag_fn.name].args), f"{airflow.path}: {dag_fn.name}"
 
 
 def test_same_retries(airflow: Pipeline, prefect: Pipeline) -> None:
@@ -269,6 +283,9 @@ def test_nothing_runs_at_import_time(side: str, pair: str) -> None:
     """Only imports, definitions and constants at top level (plus Airflow's `<dag>()` registration)."""
     pipeline = Pipeline.load(side, pair)
     registration = ast.dump(ast.Expr(ast.Call(ast.Name(pair, ast.Load()), [], [])))
+    # Further DAGs of the file (event_driven's consumer) are registered the same way.
+    others = {ast.dump(ast.Expr(ast.Call(ast.Name(fn.name, ast.Load()), [], [])))
+              for fn, _ in _decorated(pipeline.tree, "dag") if fn.name != pair}
     registered = False
     for index, node in enumerate(pipeline.tree.body):
         if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
@@ -281,6 +298,8 @@ def test_nothing_runs_at_import_time(side: str, pair: str) -> None:
             continue
         if side == "airflow" and ast.dump(node) == registration:
             registered = True
+            continue
+        if side == "airflow" and ast.dump(node) in others:
             continue
         if side == "airflow" and isinstance(node, ast.For) and isinstance(node.target, ast.Name):
             call = ast.Expr(ast.Call(ast.Name(pair, ast.Load()), [ast.Name(node.target.id, ast.Load())], []))
