@@ -299,6 +299,9 @@ def run_pairs(settings: LabSettings, pairs: list[Pair], given: Mapping[str, Any]
     done = []
     for pair in pairs:
         parameters = prepare_parameters(sides, pair.name, given)
+        if downstream := _expectation(pair.name).downstream:  # a missing trigger fails before anything runs
+            for client in sides:
+                client.expect_downstream(pair.name, downstream)
         for attempt in range(1, repeat + 1):
             ordered = alternate(sides, attempt)
             progress(f"{pair.name} [{attempt}/{repeat}] running on {ordered[0].name}, then {ordered[1].name} …")

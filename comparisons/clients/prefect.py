@@ -93,13 +93,18 @@ class PrefectClient:
                          json={"parameters": dict(parameters), "tags": [HARNESS_TAG]})
         return str(run["id"])
 
-    def expect_downstream(self, pair: str, downstream: str) -> None:
-        """The downstream deployment exists and an enabled automation of its runs it on an event."""
+    def _event_triggers(self, downstream: str, *, enabled_only: bool) -> list[dict[str, Any]]:
+        """The event triggers of the automations that run the `downstream` deployment."""
         deployment_id = self.deployment(downstream)["id"]
         automations = self._json("GET", f"/automations/related-to/prefect.deployment.{deployment_id}")
-        triggers = [a["trigger"] for a in automations
-                    if a.get("enabled") and a["trigger"].get("type") == "event" and a["trigger"].get("expect")
-                    and any(action.get("type") == "run-deployment" for action in a.get("actions", []))]
+        return [a["trigger"] for a in automations
+                if (a.get("enabled") or not enabled_only) and a["trigger"].get("type") == "event"
+                and a["trigger"].get("expect")
+                and any(action.get("type") == "run-deployment" for action in a.get("actions", []))]
+
+    def expect_downstream(self, pair: str, downstream: str) -> None:
+        """The downstream deployment exists and an enabled automation of its runs it on an event."""
+        triggers = self._event_triggers(downstream, enabled_only=True)
         if not triggers:
             raise DownstreamMissingError(
                 f"Prefect: deployment {downstream}/{downstream} has no enabled automation that runs it on an "
@@ -119,9 +124,12 @@ class PrefectClient:
         run) that the deployment's trigger expects, then the automation's `action.executed` event
         whose triggering event is one of them, which relates the flow run it created.
         """
-        if downstream not in self._triggers:
-            self.expect_downstream(pair, downstream)
-        names = sorted({name for trigger in self._triggers[downstream] for name in trigger["expect"]})
+        # The events to look for are those the deployment's triggers expect (enabled now or not:
+        # one disabled since the run landed is then reported as "started nothing").
+        triggers = self._triggers.get(downstream) or self._event_triggers(downstream, enabled_only=False)
+        if not triggers:
+            self.expect_downstream(pair, downstream)  # raises, saying where the trigger is declared
+        names = sorted({name for trigger in triggers for name in trigger["expect"]})
         since = (run.created or run.start or datetime.now().astimezone()) - timedelta(minutes=1)
         deployment = f"prefect.deployment.{self.deployment(downstream)['id']}"
         emitted: list[dict[str, Any]] = []
