@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from comparisons.pairs import unpaired
 from comparisons.settings import LabSettings
-from tests.pipelines._pairs import FOLDERS, SIDES
+from shared_logic import expectation
+from tests.pipelines._pairs import FOLDERS, PREFECT_FLOWS, SIDES
 
 MAX_LINES = 60
 PIPELINE_DECORATOR = {"airflow": "dag", "prefect": "flow"}
@@ -245,6 +247,35 @@ def test_names_equal_the_file_stem(airflow: Pipeline, prefect: Pipeline, pair: s
     assert flow_fn.name == pair, "the in-process runner looks the flow up by the file stem"
     flow_name = _kwargs(flow_decorator).get("name")
     assert flow_name is not None and ast.literal_eval(flow_name) == pair
+
+
+def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call) and _decorator_name(node) == name]
+
+
+def _assets(nodes: list[ast.expr]) -> set[str]:
+    """The names of the `Asset("…")` literals among `nodes` (an `outlets=` or `schedule=` list)."""
+    return {ast.literal_eval(call.args[0]) for node in nodes for call in _calls(node, "Asset")}
+
+
+def test_what_a_pipeline_lands_is_what_its_downstream_waits_for(airflow: Pipeline, prefect: Pipeline,
+                                                                 pair: str) -> None:
+    """Two ends of one string: Airflow's outlet Asset and the consumer's schedule, Prefect's emitted
+    event and the consumer deployment's trigger in prefect.yaml (a typo there starts nothing)."""
+    downstream = expectation(pair).downstream
+    if downstream is None:
+        return
+    outlets = _assets([kw["outlets"] for _, dec in airflow.tasks if "outlets" in (kw := _kwargs(dec))])
+    (consumer,) = [dec for fn, dec in _decorated(airflow.tree, "dag") if fn.name == downstream]
+    assert outlets and _assets([_kwargs(consumer)["schedule"]]) == outlets, f"{airflow.path}: {downstream}"
+    emitted = {(ast.literal_eval(kw["event"]), ast.literal_eval(kw["resource"])["prefect.resource.id"])
+               for call in _calls(prefect.tree, "emit_event") for kw in [{k.arg: k.value for k in call.keywords}]}
+    entries = yaml.safe_load((PREFECT_FLOWS / "prefect.yaml").read_text())["deployments"]
+    (entry,) = [e for e in entries if e["name"] == downstream]
+    assert entry["entrypoint"] == f"{pair}.py:{downstream}"
+    expected = {(event, trigger["match"]["prefect.resource.id"]) for trigger in entry["triggers"]
+                for event in trigger["expect"]}
+    assert emitted and emitted == expected, f"{prefect.path} emits {emitted}; prefect.yaml's trigger expects {expected}"
 
 
 @pytest.mark.parametrize("side", SIDES)
