@@ -247,8 +247,9 @@ def _describe(comparison: Comparison) -> str:
         seconds = (run.end - run.created).total_seconds() if run.end and run.created else float("nan")
         part = f"{name} {run.raw_state.lower()} in {seconds:.1f} s"
         if handover := comparison.labels.get("handover", {}).get(name):
-            part += (f" (its event → {handover['downstream']} started {handover['event_to_start_s']:.1f} s, "
-                     f"done {handover['event_to_done_s']:.1f} s)")
+            started, done = (f"{v:.1f} s" if v is not None else "—"
+                             for v in (handover["event_to_start_s"], handover["event_to_done_s"]))
+            part += f" (its event → {handover['downstream']} started {started}, done {done})"
         parts.append(part)
     return f"{comparison.status.upper():<9} " + ", ".join(parts)
 

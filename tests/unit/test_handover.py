@@ -210,3 +210,16 @@ def test_a_pair_without_a_downstream_is_not_followed() -> None:
     client = FakeClient("success")
     judged, _, handover = _run_one(client, "etl_basic", {}, timeout=5)  # type: ignore[arg-type]
     assert judged.run_id == "p1" and handover is None and client.calls == []
+
+
+def test_the_run_line_says_the_event_figures_and_survives_a_consumer_that_never_started() -> None:
+    from comparisons.results import Comparison
+    from comparisons.runner import _describe
+
+    consumer = record("event_driven", "c1", "failed", end=T0.replace(second=3))
+    handovers = {"airflow": {"downstream": "event_driven_consumer", "event_to_start_s": 0.42, "event_to_done_s": 3.0},
+                 "prefect": {"downstream": "event_driven_consumer", "event_to_start_s": None, "event_to_done_s": None}}
+    line = _describe(Comparison(pair="event_driven", parameters={}, runs={"airflow": consumer, "prefect": consumer},
+                                outputs={}, expected=None, status="failed", labels={"handover": handovers}))
+    assert "airflow failed in 3.0 s (its event → event_driven_consumer started 0.4 s, done 3.0 s)" in line
+    assert "prefect failed in 3.0 s (its event → event_driven_consumer started —, done —)" in line
