@@ -9,7 +9,9 @@ LabError
 ├── UnknownPairError    no such pipeline pair (lists the known ones)
 ├── UnknownScenarioError no such fault scenario (lists the known ones)
 ├── BadParametersError  parameters a pipeline does not accept
-└── RunFailedError      a run ended in a state other than the one expected
+├── RunFailedError      a run ended in a state other than the one expected
+└── DownstreamMissingError a run's landing event started no run of its downstream pipeline in time
+                        (names the side, what was waited for and the log to read)
 
 The CLI prints ``str(error)`` without a traceback and exits with ``error.exit_code``.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 __all__ = [
     "AuthError",
     "BadParametersError",
+    "DownstreamMissingError",
     "LabError",
     "PortTakenError",
     "RunFailedError",
@@ -70,3 +73,7 @@ class BadParametersError(LabError):
 
 class RunFailedError(LabError):
     exit_code = 8
+
+
+class DownstreamMissingError(LabError):
+    exit_code = 9

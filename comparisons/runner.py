@@ -11,11 +11,11 @@ import operator
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from comparisons.clients.airflow import AirflowClient
-from comparisons.clients.base import OrchestratorClient
+from comparisons.clients.base import Handover, OrchestratorClient
 from comparisons.clients.prefect import PrefectClient
 from comparisons.errors import BadParametersError, LabError
 from comparisons.pairs import Pair, resolve
@@ -190,21 +190,68 @@ def compare(settings: LabSettings, pair: str, runs: Mapping[str, RunRecord],
         git_commit=git_commit(settings.root), host=host_info())
 
 
+#: How long a pair's landing event may take to start its downstream run; both servers take seconds.
+DOWNSTREAM_TIMEOUT_S = 120.0
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> float | None:
+    return None if start is None or end is None else round((end - start).total_seconds(), 3)
+
+
+def handover_label(upstream: RunRecord, handover: Handover, downstream: RunRecord) -> dict[str, Any]:
+    """What a comparison keeps of a chain besides the downstream run it judges (`labels["handover"][side]`):
+    the upstream run's record, the event, and the seconds from the event to the downstream run's
+    creation, start and end, all from the servers' own timestamps (`Handover` says which)."""
+    return {
+        "upstream": upstream.to_json(), "downstream": handover.downstream, "event": handover.event,
+        "event_id": handover.event_id, "event_at": handover.event_at.isoformat(),
+        "event_received_at": handover.received_at.isoformat() if handover.received_at else None,
+        "event_to_created_s": _seconds(handover.event_at, downstream.created),
+        "event_to_start_s": _seconds(handover.event_at, downstream.start),
+        "event_to_done_s": _seconds(handover.event_at, downstream.end),
+    }
+
+
+def follow_downstream(client: OrchestratorClient, pair: str, upstream: RunRecord, *, timeout: float,
+                      follow_timeout: float = DOWNSTREAM_TIMEOUT_S) -> tuple[RunRecord, dict[str, Any]]:
+    """The run a pair's run started by its landing event, waited for until done, and the handover's label."""
+    downstream = _expectation(pair).downstream
+    assert downstream is not None, f"{pair} starts no downstream pipeline"
+    handover = client.follow(pair, upstream, downstream, timeout=follow_timeout)
+    record = client.wait(pair, handover.run_id, timeout=timeout)
+    # The server says an event started it; the chain was started by whoever started the upstream run.
+    record = dataclasses.replace(record, started_from=upstream.started_from)
+    return record, handover_label(upstream, handover, record)
+
+
 def _run_one(client: OrchestratorClient, pair: str, parameters: Mapping[str, Any],
-             timeout: float) -> tuple[RunRecord, str | None]:
+             timeout: float) -> tuple[RunRecord, str | None, dict[str, Any] | None]:
+    """Trigger the pair and wait for it; for a pair with a downstream pipeline, follow on to the run
+    its landing started and return that one (the upstream run goes into the handover label)."""
+    expected = _expectation(pair)
+    if expected.downstream:
+        client.expect_downstream(pair, expected.downstream)
     run_id = client.trigger(pair, parameters)
     record = client.wait(pair, run_id, timeout=timeout)
+    handover = None
+    if expected.downstream and record.state == "success":
+        record, handover = follow_downstream(client, pair, record, timeout=timeout)
     error = None
-    if record.state != _expectation(pair).state:
+    if record.state != expected.state:
         error = client.failure_excerpt(record) or f"run ended {record.raw_state}; see {record.url}"
-    return record, error
+    return record, error, handover
 
 
 def _describe(comparison: Comparison) -> str:
     parts = []
     for name, run in comparison.runs.items():
         seconds = (run.end - run.created).total_seconds() if run.end and run.created else float("nan")
-        parts.append(f"{name} {run.raw_state.lower()} in {seconds:.1f} s")
+        part = f"{name} {run.raw_state.lower()} in {seconds:.1f} s"
+        if handover := comparison.labels.get("handover", {}).get(name):
+            started, done = (f"{v:.1f} s" if v is not None else "—"
+                             for v in (handover["event_to_start_s"], handover["event_to_done_s"]))
+            part += f" (its event → {handover['downstream']} started {started}, done {done})"
+        parts.append(part)
     return f"{comparison.status.upper():<9} " + ", ".join(parts)
 
 
@@ -213,19 +260,25 @@ def run_comparison(settings: LabSettings, sides: list[OrchestratorClient], pair:
                    labels: Mapping[str, Any] | None = None) -> Comparison:
     """Run one pair on each side in turn, in the order of `sides`, judge the outputs, store the record.
 
+    For a pair whose run starts a downstream pipeline (`Expectation.downstream`, the event_driven
+    pair), each side's judged run is the downstream one, the chain's end; the upstream run it
+    followed from is kept, with the event and its figures, in `labels["handover"][side]`.
     While one side runs, the other's processes are paused (`native.measuring_only`), so neither
     takes CPU from the other; the record's labels say the order and how many processes were paused.
     """
-    runs, errors, paused = {}, {}, {}
+    runs, errors, paused, handovers = {}, {}, {}, {}
     drop_outputs(settings, pair)
     for client in sides:
         with native.measuring_only(settings, client.name) as paused[client.name]:
-            runs[client.name], error = _run_one(client, pair, parameters, timeout)
+            runs[client.name], error, handover = _run_one(client, pair, parameters, timeout)
         if error:
             errors[client.name] = error
+        if handover:
+            handovers[client.name] = handover
     comparison = compare(settings, pair, runs, parameters, errors, started_from="harness")
     comparison = dataclasses.replace(comparison, labels={
-        **(labels or {}), "order": [c.name for c in sides], "other_side_paused_processes": paused})
+        **(labels or {}), "order": [c.name for c in sides], "other_side_paused_processes": paused,
+        **({"handover": handovers} if handovers else {})})
     write(settings.results, comparison)
     return comparison
 
@@ -248,6 +301,9 @@ def run_pairs(settings: LabSettings, pairs: list[Pair], given: Mapping[str, Any]
     done = []
     for pair in pairs:
         parameters = prepare_parameters(sides, pair.name, given)
+        if downstream := _expectation(pair.name).downstream:  # a missing trigger fails before anything runs
+            for client in sides:
+                client.expect_downstream(pair.name, downstream)
         for attempt in range(1, repeat + 1):
             ordered = alternate(sides, attempt)
             progress(f"{pair.name} [{attempt}/{repeat}] running on {ordered[0].name}, then {ordered[1].name} …")
@@ -257,6 +313,10 @@ def run_pairs(settings: LabSettings, pairs: list[Pair], given: Mapping[str, Any]
                 progress(f"  {name}: {error}")
             done.append(comparison)
     return done
+
+
+#: UI-started runs are finished when collected: their downstream runs exist, or follow within seconds.
+UI_DOWNSTREAM_TIMEOUT_S = 30.0
 
 
 def collect_ui_runs(settings: LabSettings, progress: Progress = print) -> list[Comparison]:
@@ -270,6 +330,7 @@ def collect_ui_runs(settings: LabSettings, progress: Progress = print) -> list[C
         return []
     loaded, _ = load_comparisons(settings.results)
     seen = {run.run_id for _, c in loaded for run in c.runs.values()}
+    seen |= {h["upstream"]["run_id"] for _, c in loaded for h in c.labels.get("handover", {}).values()}
     found = []
     for pair in resolve(settings, []):
         try:
@@ -279,10 +340,22 @@ def collect_ui_runs(settings: LabSettings, progress: Progress = print) -> list[C
         if None in run_ids.values() or seen & set(run_ids.values()):  # type: ignore[arg-type]
             continue
         runs = {c.name: c.describe(pair.name, run_ids[c.name]) for c in sides}  # type: ignore[arg-type]
+        parameters = runs["prefect"].parameters or runs["airflow"].parameters  # the upstream runs' parameters
+        handovers = {}
+        if _expectation(pair.name).downstream:  # judge the runs the UI-started ones led to, as the harness does
+            try:
+                for client in (c for c in sides if runs[c.name].state == "success"):
+                    runs[client.name], handovers[client.name] = follow_downstream(
+                        client, pair.name, runs[client.name], timeout=UI_DOWNSTREAM_TIMEOUT_S,
+                        follow_timeout=UI_DOWNSTREAM_TIMEOUT_S)
+            except LabError as error:
+                progress(f"{pair.name}: UI-started runs not paired: {error}")
+                continue
         expected_state = _expectation(pair.name).state
         errors = {c.name: c.failure_excerpt(runs[c.name]) for c in sides if runs[c.name].state != expected_state}
-        parameters = runs["prefect"].parameters or runs["airflow"].parameters
         comparison = compare(settings, pair.name, runs, parameters, errors, started_from="ui")
+        if handovers:
+            comparison = dataclasses.replace(comparison, labels={"handover": handovers})
         write(settings.results, comparison)
         progress(f"{pair.name}: paired UI-started runs → {comparison.status}")
         found.append(comparison)

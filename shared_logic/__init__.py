@@ -6,6 +6,7 @@ the warehouse schema of its name, table = pair name (e.g. `prefect.etl_basic`).
 """
 
 from shared_logic.expected import EXPECTATIONS, Expectation, expectation, expected_fingerprint
+from shared_logic.landed_orders import EVENT_DRIVEN_TABLE, land_orders, read_landed_orders
 from shared_logic.orders import (
     ORDERS_COLUMNS,
     expected_etl_basic,
@@ -26,6 +27,7 @@ from shared_logic.warehouse import (
 )
 
 __all__ = [
+    "EVENT_DRIVEN_TABLE",
     "EXPECTATIONS",
     "Expectation",
     "ORCHESTRATORS",
@@ -40,8 +42,10 @@ __all__ = [
     "extract_orders",
     "fingerprint",
     "fingerprint_rows",
+    "land_orders",
     "load_rows",
     "load_orders",
+    "read_landed_orders",
     "transform_orders",
     "warehouse_dsn",
 ]

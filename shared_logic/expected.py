@@ -18,6 +18,7 @@ from shared_logic.data_size import expected_conditional
 from shared_logic.exchange_rates import expected_caching
 from shared_logic.fanout import expected_dynamic_fanout
 from shared_logic.flaky_source import expected_retries_backoff
+from shared_logic.landed_orders import expected_event_driven
 from shared_logic.order_files import expected_parallel_files
 from shared_logic.order_report import expected_parameters
 from shared_logic.orders import expected_etl_basic
@@ -39,6 +40,10 @@ class Expectation:
     from_env: Mapping[str, str] = field(default_factory=dict)
     """Further keyword arguments of `output` taken from the lab's `.env` (argument -> key), for an
     output that depends on a setting or secret the lab hands both orchestrators."""
+    downstream: str | None = None
+    """The pipeline a run of the pair starts when its data lands (an Airflow DAG scheduled on the
+    producer's Asset, a Prefect deployment with an event trigger), defined in the pair's files: its
+    run is the one judged, `state` and `output` are its. None: the pair's own run is judged."""
 
 
 EXPECTATIONS: dict[str, Expectation] = {
@@ -60,6 +65,7 @@ EXPECTATIONS: dict[str, Expectation] = {
     "parameters": Expectation(output=expected_parameters),
     "bench_chain": Expectation(output=expected_bench_chain),
     "slow_load": Expectation(output=expected_slow_load),
+    "event_driven": Expectation(output=expected_event_driven, downstream="event_driven_consumer"),
 }
 
 

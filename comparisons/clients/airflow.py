@@ -12,8 +12,14 @@ from typing import Any
 
 import httpx
 
-from comparisons.clients.base import POLL_INTERVAL_S, poll_until_terminal, request_with_retries
-from comparisons.errors import AuthError, BadParametersError, LabError, UnknownPairError
+from comparisons.clients.base import (
+    POLL_INTERVAL_S,
+    Handover,
+    poll_until_found,
+    poll_until_terminal,
+    request_with_retries,
+)
+from comparisons.errors import AuthError, BadParametersError, DownstreamMissingError, LabError, UnknownPairError
 from comparisons.pairs import airflow_dag_id
 from comparisons.store.runs import RunRecord, TaskRecord, parse_time
 from comparisons.work_log import with_work
@@ -122,6 +128,44 @@ class AirflowClient:
         if dag_id != pair:
             self._dag_of_run[created] = dag_id
         return created
+
+    def expect_downstream(self, pair: str, downstream: str) -> None:
+        """The consumer DAG parsed and unpaused: the scheduler creates no asset-triggered run of a paused DAG."""
+        self.wait_for_dag(pair, downstream)
+        self._json("PATCH", f"/api/v2/dags/{downstream}", pair, json={"is_paused": False})
+
+    def follow(self, pair: str, run: RunRecord, downstream: str, *, timeout: float) -> Handover:
+        """The `downstream` run created from an asset event of `run` (`created_dagruns` of its asset events)."""
+        dag_id = self._dag(pair, run.run_id)
+        seen: list[str] = []
+
+        def find() -> Handover | None:
+            # Asked with _call, not _json: a run the scheduler has only just created can make the
+            # listing fail for a moment; that is "not yet", and the wait stays bounded.
+            response = self._call("GET", "/api/v2/assets/events", params={
+                "source_dag_id": dag_id, "source_run_id": run.run_id, "order_by": "timestamp", "limit": 50})
+            if response.status_code != 200:
+                seen[:] = [f"the asset events could not be read ({response.status_code})"]
+                return None
+            events = response.json()["asset_events"]
+            seen[:] = [f"asset event {e['id']} of {e['uri']}" for e in events]
+            for event in events:
+                for started in event["created_dagruns"]:
+                    if started["dag_id"] == downstream:
+                        self._dag_of_run[started["run_id"]] = downstream
+                        return Handover(downstream=downstream, run_id=started["run_id"], event_id=str(event["id"]),
+                                        event=f"asset {event['uri']}", event_at=parse_time(event["timestamp"]))
+            return None
+
+        def missing() -> DownstreamMissingError:
+            found = ", ".join(seen) if seen else "no asset event at all (did its outlet task succeed?)"
+            return DownstreamMissingError(
+                f"Airflow: no run of DAG {downstream} was started by the asset events of {dag_id}/{run.run_id} "
+                f"within {timeout:.0f} s (waited for a dag run in the events' created_dagruns; found {found}). "
+                f"Is {downstream} scheduled on that Asset and free of import errors? "
+                f"See .lab/logs/airflow-scheduler.log and .lab/logs/airflow-dag-processor.log.")
+
+        return poll_until_found(find, interval=self.poll_interval, timeout=timeout, missing=missing)
 
     def _task_instances(self, pair: str, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         """Every task instance of a run: the API pages at 100, a fan-out has more."""

@@ -2,21 +2,44 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from comparisons.errors import LabError, ServiceDownError
 from comparisons.store.runs import RunRecord
 
-__all__ = ["POLL_INTERVAL_S", "OrchestratorClient", "poll_until_terminal", "request_with_retries"]
+__all__ = ["POLL_INTERVAL_S", "Handover", "OrchestratorClient", "poll_until_found", "poll_until_terminal",
+           "request_with_retries"]
 
 RETRY_STATUSES = {502, 503, 504}
 #: How often the harness asks for a run's state: one small request; it costs well under 1 % of a core.
 POLL_INTERVAL_S = 1.0
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Handover:
+    """How a run of a pair started its downstream pipeline's run: the event its data's landing made.
+
+    `event_at` is the server's record of the landing: Airflow's asset event `timestamp` (set by the
+    api-server when the producing task reported success), Prefect's event `occurred` (set by the
+    emitting task, just after its commit; `received` is when the server took it in).
+    """
+
+    downstream: str
+    run_id: str
+    """The downstream run the event started."""
+    event_id: str
+    event: str
+    """What the event was about: the Asset on Airflow, the event's name and resource on Prefect."""
+    event_at: datetime
+    received_at: datetime | None = None
 
 
 class OrchestratorClient(Protocol):
@@ -50,6 +73,16 @@ class OrchestratorClient(Protocol):
 
     def cancel(self, pair: str, run_id: str) -> None:
         """End a run that will not end by itself (the fault harness gives up on it)."""
+        ...
+
+    def expect_downstream(self, pair: str, downstream: str) -> None:
+        """Before a trigger: make sure the pair's landing will start `downstream` (Airflow unpauses its
+        DAG; Prefect checks its deployment's trigger is an enabled automation), or say how to fix it."""
+        ...
+
+    def follow(self, pair: str, run: RunRecord, downstream: str, *, timeout: float) -> Handover:
+        """The run of `downstream` that `run`'s landing event started; waits at most `timeout` for it
+        (`DownstreamMissingError` naming what was waited for and the log to read)."""
         ...
 
     def count_runs_since(self, pair: str, since: datetime) -> int:
@@ -104,3 +137,18 @@ def poll_until_terminal(read_state: Callable[[], str], terminal: Collection[str]
         if time.monotonic() > deadline:
             raise still_running(state)
         time.sleep(interval)
+
+
+def poll_until_found(find: Callable[[], T | None], *, interval: float, timeout: float,
+                     missing: Callable[[], LabError]) -> T:
+    """Call `find` until it returns something; at most `timeout` seconds and `timeout / interval` + 1
+    calls, then raise `missing()` (so a clock that jumps cannot make the loop endless either)."""
+    deadline = time.monotonic() + timeout
+    for _ in range(math.ceil(timeout / interval) + 1):
+        found = find()
+        if found is not None:
+            return found
+        if time.monotonic() > deadline:
+            break
+        time.sleep(interval)
+    raise missing()

@@ -6,14 +6,20 @@ import dataclasses
 import re
 import time
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from comparisons.clients.base import POLL_INTERVAL_S, poll_until_terminal, request_with_retries
-from comparisons.errors import LabError, UnknownPairError
+from comparisons.clients.base import (
+    POLL_INTERVAL_S,
+    Handover,
+    poll_until_found,
+    poll_until_terminal,
+    request_with_retries,
+)
+from comparisons.errors import DownstreamMissingError, LabError, UnknownPairError
 from comparisons.store.runs import RunRecord, TaskRecord, parse_time
 from comparisons.work_log import with_work
 
@@ -22,6 +28,8 @@ __all__ = ["PrefectClient"]
 TERMINAL = {"COMPLETED": "success", "FAILED": "failed", "CRASHED": "failed", "CANCELLED": "failed"}
 HARNESS_TAG = "lab-harness"
 SETTLE_TIMEOUT_S = 15.0
+#: What the server emits when an automation's action ran; it relates the run started and the triggering event.
+ACTION_EXECUTED = "prefect.automation.action.executed"
 
 
 def _task_name(run_name: str) -> str:
@@ -44,6 +52,8 @@ class PrefectClient:
         self._deployments: dict[str, dict[str, Any]] = {}
         self.poll_interval = poll_interval
         self._version: str | None = None
+        self._triggers: dict[str, list[dict[str, Any]]] = {}
+        """downstream deployment -> the event triggers of its enabled automations."""
 
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return request_with_retries(
@@ -94,6 +104,71 @@ class PrefectClient:
         run = self._json("POST", f"/deployments/{deployment_id}/create_flow_run",
                          json={"parameters": dict(parameters), "tags": [HARNESS_TAG]})
         return str(run["id"])
+
+    def _event_triggers(self, downstream: str, *, enabled_only: bool) -> list[dict[str, Any]]:
+        """The event triggers of the automations that run the `downstream` deployment."""
+        deployment_id = self.deployment(downstream)["id"]
+        automations = self._json("GET", f"/automations/related-to/prefect.deployment.{deployment_id}")
+        return [a["trigger"] for a in automations
+                if (a.get("enabled") or not enabled_only) and a["trigger"].get("type") == "event"
+                and a["trigger"].get("expect")
+                and any(action.get("type") == "run-deployment" for action in a.get("actions", []))]
+
+    def expect_downstream(self, pair: str, downstream: str) -> None:
+        """The downstream deployment exists and an enabled automation of its runs it on an event."""
+        triggers = self._event_triggers(downstream, enabled_only=True)
+        if not triggers:
+            raise DownstreamMissingError(
+                f"Prefect: deployment {downstream}/{downstream} has no enabled automation that runs it on an "
+                f"event, so {pair} would start nothing. Its trigger is declared under `triggers:` in "
+                f"prefect_flows/prefect.yaml; register it with `./lab deploy` (log: .lab/logs/prefect-deploy.log).")
+        self._triggers[downstream] = triggers
+
+    def _events(self, names: list[str], related: str, since: datetime) -> list[dict[str, Any]]:
+        page = self._json("POST", "/events/filter", json={"limit": 50, "filter": {
+            "occurred": {"since": since.isoformat()}, "event": {"name": names}, "related": {"id": [related]}}})
+        return list(page["events"])
+
+    def follow(self, pair: str, run: RunRecord, downstream: str, *, timeout: float) -> Handover:
+        """The `downstream` flow run an automation started on an event `run` emitted.
+
+        Two steps through the server's event log: the events `run` emitted (related to its flow
+        run) that the deployment's trigger expects, then the automation's `action.executed` event
+        whose triggering event is one of them, which relates the flow run it created.
+        """
+        # The events to look for are those the deployment's triggers expect (enabled now or not:
+        # one disabled since the run landed is then reported as "started nothing").
+        triggers = self._triggers.get(downstream) or self._event_triggers(downstream, enabled_only=False)
+        if not triggers:
+            self.expect_downstream(pair, downstream)  # raises, saying where the trigger is declared
+        names = sorted({name for trigger in triggers for name in trigger["expect"]})
+        since = (run.created or run.start or datetime.now().astimezone()) - timedelta(minutes=1)
+        deployment = f"prefect.deployment.{self.deployment(downstream)['id']}"
+        emitted: list[dict[str, Any]] = []
+
+        def find() -> Handover | None:
+            emitted[:] = self._events(names, f"prefect.flow-run.{run.run_id}", since)
+            for event in emitted:
+                for executed in self._events([ACTION_EXECUTED], f"prefect.event.{event['id']}", since):
+                    related = {r["prefect.resource.role"]: r["prefect.resource.id"] for r in executed["related"]}
+                    if related.get("target") == deployment and "flow-run" in related:
+                        return Handover(
+                            downstream=downstream, run_id=related["flow-run"].removeprefix("prefect.flow-run."),
+                            event_id=str(event["id"]),
+                            event=f"{event['event']} of {event['resource']['prefect.resource.id']}",
+                            event_at=parse_time(event["occurred"]), received_at=parse_time(event.get("received")))
+            return None
+
+        def missing() -> DownstreamMissingError:
+            found = (f"event(s) {', '.join(e['id'] for e in emitted)} emitted, none of them started it" if emitted
+                     else f"no {' or '.join(names)} event related to the run at all (did its task emit it?)")
+            return DownstreamMissingError(
+                f"Prefect: no flow run of deployment {downstream}/{downstream} was started from the events of "
+                f"{pair} run {run.run_id} within {timeout:.0f} s (waited for an automation's {ACTION_EXECUTED} "
+                f"naming one of them; {found}). Is the automation enabled (UI: Automations)? "
+                f"See .lab/logs/prefect-server.log, whose triggers service runs automations.")
+
+        return poll_until_found(find, interval=self.poll_interval, timeout=timeout, missing=missing)
 
     def _task_runs(self, run_id: str) -> list[dict[str, Any]]:
         """Every task run of a flow run, page by page (the API returns at most 200 at a time)."""

@@ -52,6 +52,15 @@ class PairResults:
         compute = next(m.compute for m in METRICS if m.name == metric)
         return summarise([compute(c.runs[side]) for c in self.counted if side in c.runs])
 
+    def handover(self, side: str, figure: str) -> Summary | None:
+        """A figure of the runs started by their data landing (`labels["handover"]`), e.g. `event_to_start_s`."""
+        return summarise([c.labels["handover"][side].get(figure) for c in self.counted
+                          if side in c.labels.get("handover", {})])
+
+
+#: The figures of a run started by its data landing, from the servers' timestamps (docs/methodology.md).
+HANDOVER = (("event_to_start_s", "event → consumer started"), ("event_to_done_s", "event → consumer done"))
+
 
 def _group(settings: LabSettings) -> list[PairResults]:
     grouped: dict[str, list[tuple[Path, Comparison]]] = defaultdict(list)
@@ -115,6 +124,17 @@ def _markdown(pairs: list[PairResults], conditions: dict[str, str], generated: s
             f"| {pair.name} | {equal} | {_fmt(pair.summary('airflow', 'total'))} | "
             f"{_fmt(pair.summary('prefect', 'total'))} | {_fmt(pair.summary('airflow', 'overhead'))} | "
             f"{_fmt(pair.summary('prefect', 'overhead'))} |")
+    chains = [p for p in pairs if any(p.handover(side, HANDOVER[0][0]) for side in SIDES)]
+    if chains:
+        lines += ["", "## Runs started by their data landing", "",
+                  "The compared run is the consumer the producer's landing started. From the event (Airflow: the "
+                  "asset event's timestamp; Prefect: the emitted event's `occurred`) to the consumer run's start "
+                  "and end, on the servers' timestamps (docs/methodology.md).", "",
+                  "| pair | " + " | ".join(f"{side.capitalize()} {label}" for _, label in HANDOVER for side in SIDES)
+                  + " |", "|---|" + "---|" * (len(HANDOVER) * len(SIDES))]
+        for pair in chains:
+            lines.append(f"| {pair.name} | " + " | ".join(
+                _fmt(pair.handover(side, figure)) for figure, _ in HANDOVER for side in SIDES) + " |")
     failures = [(p.name, c) for p in pairs for _, c in p.comparisons if c.status != "equal"]
     if failures:
         lines += ["", "## Comparisons that did not count", ""]
@@ -150,6 +170,11 @@ def _pair_html(settings: LabSettings, pair: PairResults, files: dict[str, tuple[
             s = pair.summary(side, metric.name)
             cells += f"<td>{_fmt(s)}</td><td>{f'{s.p95:.2f} s' if s and s.p95 is not None else '—'}</td>"
         out.append(f"<tr><td>{metric.label}</td><td class=muted>{metric.description}</td>{cells}</tr>")
+    for figure, label in HANDOVER:  # a run started by its data landing: the event's figures
+        if any(pair.handover(side, figure) for side in SIDES):
+            out.append(f"<tr><td>{label}</td><td class=muted>from the landing event to the consumer run, "
+                       "on the servers' timestamps (docs/methodology.md)</td>" + "".join(
+                           f"<td>{_fmt(pair.handover(side, figure))}</td><td>—</td>" for side in SIDES) + "</tr>")
     out.append("</table>")
     if pair.counted:
         samples = {s: [v for c in pair.counted if (v := METRICS[0].compute(c.runs[s])) is not None] for s in SIDES}

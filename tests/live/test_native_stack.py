@@ -126,6 +126,27 @@ def test_runs_started_outside_the_harness_are_paired_as_ui_runs(lab: LabSettings
     assert "started from the UIs" in html_path.read_text()
 
 
+def test_ui_started_event_driven_runs_are_paired_by_the_consumers_they_started(lab: LabSettings) -> None:
+    """A person starts the producer from each UI; the comparison judges the consumers its landing started."""
+    secrets = ensure_env_file(lab.env_file, lab.root / ".env.example")
+    airflow = AirflowClient(AIRFLOW, secrets["LAB_ADMIN_USERNAME"], secrets["LAB_ADMIN_PASSWORD"])
+    conf = {"n_rows": 90, "seed": 4}
+    ui_run = airflow._json("POST", "/api/v2/dags/event_driven/dagRuns", "event_driven",
+                           json={"logical_date": None, "conf": conf})["dag_run_id"]
+    prefect = PrefectClient(PREFECT)
+    flow_run = prefect._json("POST", f"/deployments/{prefect.deployment('event_driven')['id']}/create_flow_run",
+                             json={"parameters": conf})["id"]
+    airflow.wait("event_driven", ui_run, timeout=180)
+    prefect.wait("event_driven", flow_run, timeout=180)
+    (comparison,) = [c for c in collect_ui_runs(lab) if c.pair == "event_driven"]
+    assert comparison.started_from == "ui" and comparison.status == "equal", comparison.errors
+    assert comparison.parameters == conf and comparison.expected is not None and comparison.expected["rows"] < 90
+    handovers = comparison.labels["handover"]
+    assert {h["upstream"]["run_id"] for h in handovers.values()} == {ui_run, flow_run}
+    assert not {r.run_id for r in comparison.runs.values()} & {ui_run, flow_run}, "the consumers are judged"
+    assert [c for c in collect_ui_runs(lab) if c.pair == "event_driven"] == [], "a UI run is paired once"
+
+
 def test_a_scheduled_deployment_runs_on_its_own(lab: LabSettings) -> None:
     """Prefect's scheduler creates runs from a schedule (it silently did not with SQLAlchemy 2.1)."""
     http = httpx.Client(base_url=PREFECT, timeout=30)

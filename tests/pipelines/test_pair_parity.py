@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from comparisons.pairs import unpaired
 from comparisons.settings import LabSettings
-from tests.pipelines._pairs import FOLDERS, SIDES
+from shared_logic import expectation
+from tests.pipelines._pairs import FOLDERS, PREFECT_FLOWS, SIDES
 
 MAX_LINES = 60
 PIPELINE_DECORATOR = {"airflow": "dag", "prefect": "flow"}
@@ -207,11 +209,25 @@ def test_airflow_params_agree_with_the_dag_function(airflow: Pipeline) -> None:
         assert ast.literal_eval(default) == defaults[name], f"{airflow.path}: Param {name!r} default"
 
 
+def _units(pipeline: Pipeline) -> list[ast.FunctionDef]:
+    """The file's pipelines besides the pair's own, and its reusable groups, in file order."""
+    kinds = {"airflow": ("task_group", "dag"), "prefect": ("flow",)}[pipeline.side]
+    main = pipeline.pipeline[0]
+    return [node for node in pipeline.tree.body if isinstance(node, ast.FunctionDef) and node is not main
+            and any(_decorator_name(dec) in kinds for dec in node.decorator_list)]
+
+
 def test_same_reusable_units(airflow: Pipeline, prefect: Pipeline) -> None:
-    """An Airflow `@task_group` is a Prefect subflow: same names, so the two graphs match."""
-    groups = [fn.name for fn, _ in _decorated(airflow.tree, "task_group")]
-    subflows = [fn.name for fn, _ in _decorated(prefect.tree, "flow") if fn is not prefect.pipeline[0]]
-    assert groups == subflows
+    """An Airflow `@task_group` is a Prefect subflow, and a second DAG of the file (the consumer the
+    first one's Asset starts) a second flow: same names, so the two graphs match."""
+    assert [fn.name for fn in _units(airflow)] == [fn.name for fn in _units(prefect)]
+
+
+def test_further_pipelines_take_the_same_parameters(airflow: Pipeline, prefect: Pipeline) -> None:
+    """A second pipeline of the file (event_driven's consumer) reads alike too."""
+    subflows = {fn.name: fn for fn in _units(prefect)}
+    for dag_fn in (fn for fn in _units(airflow) if any(_decorator_name(d) == "dag" for d in fn.decorator_list)):
+        assert ast.dump(dag_fn.args) == ast.dump(subflows[dag_fn.name].args), f"{airflow.path}: {dag_fn.name}"
 
 
 def test_same_retries(airflow: Pipeline, prefect: Pipeline) -> None:
@@ -231,6 +247,35 @@ def test_names_equal_the_file_stem(airflow: Pipeline, prefect: Pipeline, pair: s
     assert flow_fn.name == pair, "the in-process runner looks the flow up by the file stem"
     flow_name = _kwargs(flow_decorator).get("name")
     assert flow_name is not None and ast.literal_eval(flow_name) == pair
+
+
+def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call) and _decorator_name(node) == name]
+
+
+def _assets(nodes: list[ast.expr]) -> set[str]:
+    """The names of the `Asset("…")` literals among `nodes` (an `outlets=` or `schedule=` list)."""
+    return {ast.literal_eval(call.args[0]) for node in nodes for call in _calls(node, "Asset")}
+
+
+def test_what_a_pipeline_lands_is_what_its_downstream_waits_for(airflow: Pipeline, prefect: Pipeline,
+                                                                 pair: str) -> None:
+    """Two ends of one string: Airflow's outlet Asset and the consumer's schedule, Prefect's emitted
+    event and the consumer deployment's trigger in prefect.yaml (a typo there starts nothing)."""
+    downstream = expectation(pair).downstream
+    if downstream is None:
+        return
+    outlets = _assets([kw["outlets"] for _, dec in airflow.tasks if "outlets" in (kw := _kwargs(dec))])
+    (consumer,) = [dec for fn, dec in _decorated(airflow.tree, "dag") if fn.name == downstream]
+    assert outlets and _assets([_kwargs(consumer)["schedule"]]) == outlets, f"{airflow.path}: {downstream}"
+    emitted = {(ast.literal_eval(kw["event"]), ast.literal_eval(kw["resource"])["prefect.resource.id"])
+               for call in _calls(prefect.tree, "emit_event") for kw in [{k.arg: k.value for k in call.keywords}]}
+    entries = yaml.safe_load((PREFECT_FLOWS / "prefect.yaml").read_text())["deployments"]
+    (entry,) = [e for e in entries if e["name"] == downstream]
+    assert entry["entrypoint"] == f"{pair}.py:{downstream}"
+    expected = {(event, trigger["match"]["prefect.resource.id"]) for trigger in entry["triggers"]
+                for event in trigger["expect"]}
+    assert emitted and emitted == expected, f"{prefect.path} emits {emitted}; prefect.yaml's trigger expects {expected}"
 
 
 @pytest.mark.parametrize("side", SIDES)
@@ -269,6 +314,9 @@ def test_nothing_runs_at_import_time(side: str, pair: str) -> None:
     """Only imports, definitions and constants at top level (plus Airflow's `<dag>()` registration)."""
     pipeline = Pipeline.load(side, pair)
     registration = ast.dump(ast.Expr(ast.Call(ast.Name(pair, ast.Load()), [], [])))
+    # Further DAGs of the file (event_driven's consumer) are registered the same way.
+    others = {ast.dump(ast.Expr(ast.Call(ast.Name(fn.name, ast.Load()), [], [])))
+              for fn, _ in _decorated(pipeline.tree, "dag") if fn.name != pair}
     registered = False
     for index, node in enumerate(pipeline.tree.body):
         if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
@@ -281,6 +329,8 @@ def test_nothing_runs_at_import_time(side: str, pair: str) -> None:
             continue
         if side == "airflow" and ast.dump(node) == registration:
             registered = True
+            continue
+        if side == "airflow" and ast.dump(node) in others:
             continue
         if side == "airflow" and isinstance(node, ast.For) and isinstance(node.target, ast.Name):
             call = ast.Expr(ast.Call(ast.Name(pair, ast.Load()), [ast.Name(node.target.id, ast.Load())], []))

@@ -130,3 +130,13 @@ def test_one_row_per_item_whatever_order_the_mapped_results_come_back(warehouse_
     load_rows(warehouse_test_dsn, scratch_schema, "dynamic_fanout", FANOUT_COLUMNS, rows)
     assert fingerprint(warehouse_test_dsn, scratch_schema, "dynamic_fanout") == expected_dynamic_fanout(40)
     assert expected_dynamic_fanout(40)["rows"] == 40
+
+
+def test_landed_orders_read_back_as_extracted_dirt_duplicates_and_order_included(dsn: str, scratch_schema: str) -> None:
+    from shared_logic.landed_orders import land_rows, read_landed_rows
+
+    raw = extract_orders(n_rows=400, seed=3)
+    assert any(row["customer_email"] is None for row in raw) and len({r["order_id"] for r in raw}) < len(raw)
+    assert land_rows(dsn, scratch_schema, list(reversed(raw))) == len(raw)
+    assert land_rows(dsn, scratch_schema, raw) == len(raw)  # a second landing replaces the first
+    assert read_landed_rows(dsn, scratch_schema) == raw

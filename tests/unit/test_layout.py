@@ -32,7 +32,7 @@ IMPORTABLE_INSIDE = ENV_NEUTRAL | {m.rsplit(".", i)[0] for m in ENV_NEUTRAL for 
 
 #: Libraries besides its orchestrator that a side's code imports, with the distribution that provides each:
 #: they come with the orchestrator (checked against requirements/<side>.lock.txt).
-SHIPPED_WITH = {"airflow": {"sqlalchemy": "sqlalchemy"}, "prefect": {"yaml": "pyyaml"}}
+SHIPPED_WITH = {"airflow": {"sqlalchemy": "sqlalchemy"}, "prefect": {"yaml": "pyyaml", "pydantic": "pydantic"}}
 
 STDLIB = frozenset(sys.stdlib_module_names)
 

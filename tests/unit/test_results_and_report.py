@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -70,3 +71,28 @@ def test_record_files_are_plain_json_with_a_schema_version(lab: LabSettings) -> 
     assert data["schema_version"] == 1
     assert set(data["runs"]) == {"airflow", "prefect"}
     assert Comparison.from_json(data).status == "equal"
+
+
+def _chain(offset: float, to_start: dict[str, float]) -> Comparison:
+    """An event_driven comparison: the consumer runs judged, the handover kept in the labels."""
+    plain = comparison(offset=offset)
+    handover = {side: {"upstream": run.to_json(), "downstream": "event_driven_consumer", "event": "e",
+                       "event_to_start_s": to_start[side], "event_to_done_s": to_start[side] + 3.0}
+                for side, run in plain.runs.items()}
+    return dataclasses.replace(plain, pair="event_driven", labels={"handover": handover})
+
+
+def test_report_shows_event_to_consumer_figures_of_runs_started_by_their_landing(lab: LabSettings) -> None:
+    for offset in (0.0, 10.0):
+        write(lab.results, _chain(offset, {"airflow": 0.5 + offset / 10, "prefect": 5.0}))
+    write(lab.results, comparison())  # a pair without a handover adds no row
+    write(lab.results, dataclasses.replace(_chain(40.0, {"airflow": 99.0, "prefect": 99.0}), status="failed"))
+    html_path, md_path = build_report(lab)
+    section = md_path.read_text().split("## Runs started by their data landing", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
+    assert rows[1:] == ["| event_driven | 1.00 s [0.50–1.50] (n=2) | 5.00 s [5.00–5.00] (n=2) "
+                        "| 4.00 s [3.50–4.50] (n=2) | 8.00 s [8.00–8.00] (n=2) |"]
+    pair_section = html_path.read_text().split('<section id="event_driven"', 1)[1].split("</section>", 1)[0]
+    assert "event → consumer started" in pair_section
+    etl_section = html_path.read_text().split('<section id="etl_basic"', 1)[1].split("</section>", 1)[0]
+    assert "event → consumer" not in etl_section

@@ -42,6 +42,7 @@ from typing import Any
 from comparisons.inside.common.inprocess import REPO_ROOT, parse_args, pipeline_file, run_all
 from comparisons.pairs import airflow_dag_id
 from comparisons.stack.services import airflow_pipeline_settings
+from shared_logic.expected import expectation
 
 ORCHESTRATOR = "airflow"
 
@@ -88,7 +89,6 @@ def run(pair: str, params: dict[str, Any]) -> dict[str, Any]:
     _ensure_metadata_db()
 
     from airflow.dag_processing.dagbag import DagBag
-    from airflow.utils.session import create_session
 
     bag = DagBag(dag_folder=path)
     if bag.import_errors:
@@ -98,16 +98,34 @@ def run(pair: str, params: dict[str, Any]) -> dict[str, Any]:
     if dag is None:
         raise LookupError(f"{path} defines no DAG with id {dag_id!r} (found {sorted(bag.dags)})")
 
+    state, tasks = _test(dag, params)
+    ran = [dag_id]
+    # `dag.test()` runs one DAG: the consumer an asset event would start is run here, after the
+    # producer succeeded, so its output is checked too; the asset hand-over itself is the live tests'.
+    downstream = expectation(pair).downstream
+    if downstream and state == "success":
+        consumer = bag.dags.get(downstream)
+        if consumer is None:
+            raise LookupError(f"{path} defines no DAG with id {downstream!r} (found {sorted(bag.dags)})")
+        state, consumer_tasks = _test(consumer, {})
+        tasks |= consumer_tasks
+        ran.append(downstream)
+    error = None
+    if state != "success":
+        failed = sorted(t for t, s in tasks.items() if s != "success")
+        error = f"dag run of {ran[-1]} ended {state}; tasks not successful: {failed} (task logs on stderr)"
+    return {"state": "success" if state == "success" else "failed", "tasks": tasks, "error": error, "ran": ran}
+
+
+def _test(dag: Any, params: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """One `dag.test()` run: its state and each task's."""
+    from airflow.utils.session import create_session
+
     dag_run = dag.test(run_conf=params)
     with create_session() as session:
         tis = dag_run.get_task_instances(session=session)
         tasks = {ti.task_id: _state_name(ti.state) for ti in tis}
-    state = _state_name(dag_run.state)
-    error = None
-    if state != "success":
-        failed = sorted(t for t, s in tasks.items() if s != "success")
-        error = f"dag run ended {state}; tasks not successful: {failed} (task logs on stderr)"
-    return {"state": "success" if state == "success" else "failed", "tasks": tasks, "error": error}
+    return _state_name(dag_run.state), tasks
 
 
 def main(argv: list[str] | None = None) -> int:

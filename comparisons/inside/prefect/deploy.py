@@ -2,8 +2,11 @@
 
 Runs inside the Prefect environment. The deployment is named after the file, like the flow and the
 Airflow DAG, and is loaded from local source, so an edited flow runs without re-deploying.
-Deployment options a flow needs (a schedule, a concurrency limit, …) live where Prefect users
-expect them: an entry of the same name under `deployments:` in `prefect_flows/prefect.yaml`.
+Deployment options a flow needs (a schedule, a concurrency limit, event triggers, …) live where
+Prefect users expect them: an entry of the same name under `deployments:` in `prefect_flows/prefect.yaml`.
+An entry with an `entrypoint:` (`<file>:<flow function>`) is a further deployment, of a second flow
+in a pair's file (the event-driven pair's consumer); its `triggers:` become automations on the server,
+replaced on every deploy as `prefect deploy` does.
 It also provisions what flows use from the server (`provision`): a global concurrency limit for
 each of the lab's pools (`config/pools.json`, which Airflow imports as pools), and the Secret block
 and Variable made from the lab's `.env` values it is given (never printed), and the automations of
@@ -26,10 +29,12 @@ from prefect import Flow
 from prefect.blocks.system import Secret
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
+from prefect.events import DeploymentTriggerTypes
 from prefect.events.schemas.automations import AutomationCore
 from prefect.exceptions import ObjectAlreadyExists
 from prefect.schedules import Cron, Interval
 from prefect.variables import Variable
+from pydantic import TypeAdapter
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 FLOWS = REPO_ROOT / "prefect_flows"
@@ -98,6 +103,7 @@ def provision(environ: Mapping[str, str] = os.environ) -> list[str]:
 
 
 DEPLOY_OPTIONS = {"paused", "concurrency_limit", "parameters", "description"}
+DeploymentTrigger: TypeAdapter[DeploymentTriggerTypes] = TypeAdapter(DeploymentTriggerTypes)
 
 
 def _schedule(entry: dict[str, Any]) -> Cron | Interval:
@@ -107,37 +113,52 @@ def _schedule(entry: dict[str, Any]) -> Cron | Interval:
     return Interval(entry["interval"], timezone=entry.get("timezone"))
 
 
+def _triggers(name: str, specs: list[dict[str, Any]]) -> list[DeploymentTriggerTypes]:
+    """prefect.yaml's `triggers:` of one deployment, named as `prefect deploy` names their automations."""
+    return [DeploymentTrigger.validate_python({"name": f"{name}__automation_{index}", **spec})
+            for index, spec in enumerate(specs, start=1)]
+
+
 def deployment_options(flows: Path = FLOWS) -> dict[str, dict[str, Any]]:
-    """`prefect.yaml` entries by deployment name, reduced to the options `Flow.deploy` takes."""
+    """`prefect.yaml` entries by deployment name, reduced to the options `Flow.deploy` takes (and
+    `entrypoint`, for a deployment of a flow not named like its file)."""
     config = flows / "prefect.yaml"
     if not config.exists():
         return {}
     entries = yaml.safe_load(config.read_text()).get("deployments") or []
     options = {}
     for entry in entries:
-        unknown = set(entry) - DEPLOY_OPTIONS - {"name", "schedules"}
+        unknown = set(entry) - DEPLOY_OPTIONS - {"name", "schedules", "triggers", "entrypoint"}
         if unknown:
             raise SystemExit(f"{config}: deployment {entry.get('name')!r} has unsupported keys {sorted(unknown)}")
         kwargs: dict[str, Any] = {k: v for k, v in entry.items() if k in DEPLOY_OPTIONS}
         schedules = [_schedule(s) for s in entry.get("schedules") or []]
         if schedules:
             kwargs["schedules"] = schedules
+        if entry.get("triggers"):
+            kwargs["triggers"] = _triggers(entry["name"], entry["triggers"])
+        if "entrypoint" in entry:
+            kwargs["entrypoint"] = entry["entrypoint"]
         options[entry["name"]] = kwargs
     return options
 
 
 def deploy_all(pool: str, flows: Path = FLOWS) -> list[str]:
+    """One deployment per flow file, named like it, then one per prefect.yaml entry with an `entrypoint`."""
     names = []
     options = deployment_options(flows)
-    for path in sorted(flows.glob("*.py")):
-        if path.name.startswith("_"):
-            continue
-        flow = Flow.from_source(source=str(flows), entrypoint=f"{path.name}:{path.stem}")
+    entrypoints = {path.stem: f"{path.name}:{path.stem}" for path in sorted(flows.glob("*.py"))
+                   if not path.name.startswith("_")}
+    entrypoints |= {name: kwargs.pop("entrypoint") for name, kwargs in options.items() if "entrypoint" in kwargs}
+    for name, entrypoint in entrypoints.items():
+        flow = Flow.from_source(source=str(flows), entrypoint=entrypoint)
+        pair = entrypoint.partition(".py:")[0]
         flow.deploy(
-            name=path.stem, work_pool_name=pool, tags=["lab", path.stem], print_next_steps=False,
-            ignore_warnings=True, **options.get(path.stem, {}))
-        names.append(f"{flow.name}/{path.stem}")
-        print(f"deployed {flow.name}/{path.stem}", flush=True)
+            name=name, work_pool_name=pool, tags=["lab", pair], print_next_steps=False,
+            ignore_warnings=True, **options.get(name, {}))
+        names.append(f"{flow.name}/{name}")
+        triggers = len(options.get(name, {}).get("triggers", []))
+        print(f"deployed {flow.name}/{name}" + (f" with {triggers} trigger(s)" if triggers else ""), flush=True)
     return names
 
 

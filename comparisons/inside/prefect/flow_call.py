@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from comparisons.inside.common.inprocess import parse_args, pipeline_file, run_all
+from shared_logic.expected import expectation
 
 ORCHESTRATOR = "prefect"
 
@@ -63,8 +64,8 @@ def _state_name(state: Any) -> str:
     return _STATE_NAMES.get(kind, kind.lower())
 
 
-def _load_flow(pair: str) -> Any:
-    """Import `prefect_flows/<pair>.py` by path and return its flow named `pair`."""
+def _load_flow(pair: str, name: str | None = None) -> Any:
+    """Import `prefect_flows/<pair>.py` by path and return its flow function `name` (default: `pair`)."""
     from prefect import Flow
 
     path = pipeline_file("prefect_flows", pair)
@@ -72,9 +73,9 @@ def _load_flow(pair: str) -> Any:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    candidate = getattr(module, pair, None)
+    candidate = getattr(module, name or pair, None)
     if not isinstance(candidate, Flow):
-        raise LookupError(f"{path} defines no flow function named {pair!r}")
+        raise LookupError(f"{path} defines no flow function named {name or pair!r}")
     return candidate
 
 
@@ -174,16 +175,30 @@ def _sandbox() -> None:
 def run(pair: str, params: dict[str, Any]) -> dict[str, Any]:
     """Call the pair's flow once with `params` and collect its and its tasks' final states."""
     _sandbox()
-    flow = _load_flow(pair)
-    state = flow(**params, return_state=True)
-    flow_run_id = state.state_details.flow_run_id
-    tasks = _task_states(flow_run_id) if flow_run_id else {}
+    state, tasks = _call(_load_flow(pair), params)
+    ran = [pair]
+    # A flow call runs one flow and the throw-away API holds no deployment or automation: the
+    # consumer an event would start is called here, after the producer completed, so its output is
+    # checked too; the event hand-over itself is the live tests'.
+    downstream = expectation(pair).downstream
+    if downstream and state.is_completed():
+        state, consumer_tasks = _call(_load_flow(pair, downstream), {})
+        tasks |= consumer_tasks
+        ran.append(downstream)
     ok = state.is_completed()
     return {
         "state": "success" if ok else "failed",
         "tasks": tasks,
-        "error": None if ok else f"flow run ended {state.type.value}: {state.message}",
+        "error": None if ok else f"flow run of {ran[-1]} ended {state.type.value}: {state.message}",
+        "ran": ran,
     }
+
+
+def _call(flow: Any, params: dict[str, Any]) -> tuple[Any, dict[str, str]]:
+    """One flow call: its final state and each task's."""
+    state = flow(**params, return_state=True)
+    flow_run_id = state.state_details.flow_run_id
+    return state, (_task_states(flow_run_id) if flow_run_id else {})
 
 
 def main(argv: list[str] | None = None) -> int:
