@@ -108,6 +108,12 @@ PROFILE_SETTINGS: tuple[Setting, ...] = (
     Setting("AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL",
             "[scheduler] task_instance_heartbeat_timeout_detection_interval",
             {"stock": "10.0", "tuned": "10.0", "robust": "5.0"}, "the scheduler looks for such tasks every 5 s"),
+    # A restarted scheduler fails only the tasks it queued itself when their heartbeats stop; the tasks of a
+    # scheduler that died are reset by the orphan check, once that scheduler is 30 s silent
+    # ([scheduler] scheduler_health_check_threshold): by default every 300 s.
+    Setting("AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL", "[scheduler] orphaned_tasks_check_interval",
+            {"stock": "300.0", "tuned": "300.0", "robust": "15.0"},
+            "the tasks of a scheduler that died (the kill-worker fault) are reset and run again within a minute"),
     Setting("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "PREFECT_FLOWS_HEARTBEAT_FREQUENCY",
             {"stock": "180", "tuned": "180", "robust": "30"},
             "a flow run says it is alive every 30 s (the least Prefect allows); the automation "
