@@ -27,6 +27,7 @@ from comparisons.clients.base import OrchestratorClient
 from comparisons.clients.prefect import PrefectClient
 from comparisons.errors import LabError
 from comparisons.inside import INPROCESS_MODULES
+from comparisons.metrics import total
 from comparisons.pairs import discover
 from comparisons.runner import alternate, clients, credentials, prepare_parameters, run_comparison
 from comparisons.settings import LabSettings
@@ -58,10 +59,6 @@ def _done_keys(settings: LabSettings, session: str) -> set[str]:
     done = {c.labels["key"] for _, c in comparisons if c.labels.get("bench_session") == session}
     records, _ = load_bench(settings.results)
     return done | {r.key for _, r in records if r.session == session and r.kind != "error"}
-
-
-def _seconds(run: RunRecord) -> float:
-    return (run.end - run.created).total_seconds() if run.end and run.created else float("nan")
 
 
 def _versions(sides: list[OrchestratorClient]) -> dict[str, str]:
@@ -143,8 +140,9 @@ def _measure(settings: LabSettings, sides: list[OrchestratorClient], step: Step,
             prefect = next(c for c in sides if isinstance(c, PrefectClient))
             values = measure_served(settings, prefect, step, timeout)
             values["warmup"] = step.warmup
+            seconds = {path: total(RunRecord.from_json(values["runs"][path])) for path in PATHS}
             outcome = ", ".join(f"{path} {'equal' if values['equal'][path] else 'NOT EQUAL'} in "
-                                f"{_seconds(RunRecord.from_json(values['runs'][path])):.1f} s" for path in PATHS)
+                                f"{seconds[path] or float('nan'):.1f} s" for path in PATHS)
         elif step.kind == "pair":
             parameters = prepare_parameters(sides, step.pair, step.parameters)
             labels = {"bench_session": session, "key": step.key, "workload": step.workload,

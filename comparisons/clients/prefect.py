@@ -71,9 +71,12 @@ class PrefectClient:
             self._version = str(self._json("GET", "/admin/version"))
         return self._version
 
+    def _deployment_path(self, pair: str) -> str:
+        return f"/deployments/name/{pair}/{pair}{self.deployment_suffix}"
+
     def deployment(self, pair: str) -> dict[str, Any]:
         if pair not in self._deployments:
-            response = self._call("GET", f"/deployments/name/{pair}/{pair}{self.deployment_suffix}")
+            response = self._call("GET", self._deployment_path(pair))
             if response.status_code == 404 and self.deployment_suffix:
                 raise UnknownPairError(
                     f"Prefect has no deployment {pair}/{pair}{self.deployment_suffix}: the `prefect.serve` "
@@ -88,7 +91,7 @@ class PrefectClient:
 
     def is_polled(self, pair: str) -> bool:
         """Whether the pair's deployment exists and something polls for its runs (Prefect says READY)."""
-        response = self._call("GET", f"/deployments/name/{pair}/{pair}{self.deployment_suffix}")
+        response = self._call("GET", self._deployment_path(pair))
         return response.status_code == 200 and response.json().get("status") == "READY"
 
     def parameters(self, pair: str) -> dict[str, Any]:
