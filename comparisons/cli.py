@@ -315,6 +315,13 @@ def cmd_docs(settings: LabSettings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_alert_receiver(settings: LabSettings, args: argparse.Namespace) -> int:
+    """Serve the webhook failed runs call (a stack service: `./lab up` and compose start it)."""
+    from comparisons.alert_receiver import serve
+
+    return serve()
+
+
 def cmd_test(settings: LabSettings, args: argparse.Namespace) -> int:
     import subprocess
 
@@ -385,6 +392,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("drift", cmd_drift, "try each construct of the Prefect 2-era lesson on the pinned releases; print the table")
     add("screenshots", cmd_screenshots, "trigger etl_basic from both UIs in Chromium and save what they show "
         "to docs/screenshots/")
+    add("alert-receiver", cmd_alert_receiver, "the webhook failure_alert's failed runs call (a service of the "
+        "stack: `./lab up` starts it)")
     add("test", cmd_test, "run the test suite (further arguments go to pytest)")
     return parser
 

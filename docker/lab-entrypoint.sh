@@ -5,7 +5,9 @@
 set -eu
 owner="$(stat -c %u:%g /opt/lab/comparisons)"
 if [ "$(id -u)" = 0 ] && [ "$owner" != 0:0 ]; then
-  chown "$owner" /opt/lab/results /opt/lab/reports
+  for folder in /opt/lab/results /opt/lab/reports; do  # mounted for the harness, not for a service
+    if [ -d "$folder" ]; then chown "$owner" "$folder"; fi
+  done
   HOME=/tmp exec setpriv --reuid="${owner%:*}" --regid="${owner#*:}" --clear-groups -- python -m comparisons "$@"
 fi
 exec python -m comparisons "$@"

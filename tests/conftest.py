@@ -16,7 +16,7 @@ import pytest
 from comparisons.settings import LabSettings
 from comparisons.stack import native, postgres, system_packages
 from comparisons.stack.secrets import ensure_env_file
-from comparisons.stack.services import AIRFLOW_PORT, POSTGRES_PORT, PREFECT_PORT, SERVICES
+from comparisons.stack.services import AIRFLOW_PORT, ALERT_PORT, POSTGRES_PORT, PREFECT_PORT, SERVICES
 
 TEST_DATABASE = "warehouse_test"
 
@@ -55,9 +55,10 @@ def stack(settings: LabSettings) -> Iterator[LabSettings]:
         return
     native.down(settings, progress=lambda line: None)
     leftovers = [svc.name for svc in SERVICES if native.running_pid(settings, svc.name) is not None]
-    services = r"airflow (api-server|scheduler|dag-processor|triggerer)|prefect (server start|worker start)"
+    services = (r"airflow (api-server|scheduler|dag-processor|triggerer)|prefect (server start|worker start)"
+                r"|comparisons alert-receiver")
     stray = subprocess.run(["pgrep", "-af", services], capture_output=True, text=True).stdout.strip()
-    ports = [port for port in (AIRFLOW_PORT, PREFECT_PORT) if native.port_in_use(port)]
+    ports = [port for port in (AIRFLOW_PORT, PREFECT_PORT, ALERT_PORT) if native.port_in_use(port)]
     if leftovers or stray or ports:
         pytest.fail(f"`down` left services running: {leftovers} {stray!r}, ports still open: {ports}")
 

@@ -30,7 +30,7 @@ def _sessions(settings: LabSettings) -> dict[int, str]:
     sessions = {}
     for svc in SERVICES:
         pid = running_pid(settings, svc.name)
-        if pid is not None:
+        if pid is not None and svc.side in SIDES:  # the lab's own services (the alert receiver) are neither's
             sessions[pid] = svc.side
     return sessions
 

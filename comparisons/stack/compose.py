@@ -113,6 +113,7 @@ def compose_placement() -> Placement:
         postgres_host="postgres",
         airflow_api_host="airflow-apiserver",
         prefect_api_host="prefect-server",
+        alert_host="alert-receiver",
         bind_host="0.0.0.0",
         root="/opt/lab",
         airflow_home="/opt/airflow",
@@ -314,7 +315,27 @@ def _depends_on(svc: Service) -> dict[str, dict[str, str]]:
 _SECRETS_MOUNT = f"{SECRETS_VOLUME}:{SECRETS_DIR}:ro"
 
 
+_LAB_BUILD = {"context": ".", "dockerfile": "docker/lab.Dockerfile", "args": {"PYTHON_IMAGE": PYTHON_IMAGE}}
+_LAB_ENTRYPOINT = ("python", "-m", "comparisons")  # docker/lab-entrypoint.sh's command
+
+
+def _lab_service_block(svc: Service) -> dict[str, Any]:
+    """A service of the lab's own (the alert receiver): the harness image, run by its entrypoint."""
+    assert svc.command[:3] == _LAB_ENTRYPOINT, f"{svc.name} must be a `python -m comparisons` command"
+    block: dict[str, Any] = {
+        "image": LAB_IMAGE, "build": _LAB_BUILD, "command": list(svc.command[3:]),
+        "working_dir": compose_placement().root, "environment": compose_environment(svc),
+        "volumes": [*_mounts("lab"), _SECRETS_MOUNT],
+    }
+    health = _healthcheck(svc)
+    if health:
+        block["healthcheck"] = health
+    return block | {"depends_on": _depends_on(svc), "restart": "unless-stopped"}
+
+
 def _service_block(svc: Service) -> dict[str, Any]:
+    if svc.side == "lab":
+        return _lab_service_block(svc)
     block: dict[str, Any] = {}
     if svc.side == "airflow":
         block["image"] = AIRFLOW_IMAGE
@@ -400,7 +421,7 @@ def _lab_block() -> dict[str, Any]:
     ready = [s.name for s in SERVICES if not s.oneshot and s.health is not None]
     return {
         "image": LAB_IMAGE,
-        "build": {"context": ".", "dockerfile": "docker/lab.Dockerfile", "args": {"PYTHON_IMAGE": PYTHON_IMAGE}},
+        "build": _LAB_BUILD,
         "profiles": ["lab"],
         "environment": harness_environment(),
         "volumes": [

@@ -28,6 +28,7 @@ from comparisons.stack import postgres
 from comparisons.stack.secrets import ensure_env_file
 from comparisons.stack.services import (
     AIRFLOW_PORT,
+    ALERT_PORT,
     DEFAULT_PROFILE,
     POSTGRES_PORT,
     PREFECT_PORT,
@@ -53,6 +54,7 @@ def native_placement(settings: LabSettings) -> Placement:
         postgres_host="127.0.0.1",
         airflow_api_host="127.0.0.1",
         prefect_api_host="127.0.0.1",
+        alert_host="127.0.0.1",
         bind_host="127.0.0.1",
         root=str(settings.root),
         airflow_home=str(settings.state / "airflow-home"),
@@ -283,8 +285,8 @@ def up(settings: LabSettings, *, profile: Profile = DEFAULT_PROFILE, progress: P
     postgres.ensure_databases(secrets, placement)
     timings = {"postgres": time.monotonic() - started}
     progress(f"  postgres: ready on 127.0.0.1:{POSTGRES_PORT}")
-    for side in ("airflow", "prefect"):
-        progress(side.capitalize())
+    for side in ("lab", "airflow", "prefect"):
+        progress({"lab": "Lab"}.get(side, side.capitalize()))
         for svc in (s for s in SERVICES if s.side == side):
             env = service_environment(svc, placement, secrets, profile=profile)
             if svc.oneshot:
@@ -329,13 +331,14 @@ def measuring_only(settings: LabSettings, side: str) -> Iterator[int]:
 
     A paused process takes no CPU and answers nothing; its memory stays, so the UIs and the other
     side's state are back the moment it resumes (a restart would cost 15-30 s per side and step).
-    PostgreSQL, which both use, keeps running. Yields how many processes were paused: none where
-    the services are not this checkout's processes (the compose stack, or a stack that is down).
+    PostgreSQL, which both use, keeps running, and so do the lab's own services (the alert receiver).
+    Yields how many processes were paused: none where the services are not this checkout's
+    processes (the compose stack, or a stack that is down).
     """
-    roots = {pid: svc.name for svc in SERVICES if svc.side != side and not svc.oneshot
-             and (pid := running_pid(settings, svc.name)) is not None}
-    paused = set(tree_members(roots)) | {pid for pid, name in lab_processes(settings).items()
-                                        if any(s.name == name and s.side != side for s in SERVICES)}
+    others = {svc.name: svc for svc in SERVICES if svc.side not in (side, "lab")}
+    roots = {pid: name for name, svc in others.items()
+             if not svc.oneshot and (pid := running_pid(settings, name)) is not None}
+    paused = set(tree_members(roots)) | {pid for pid, name in lab_processes(settings).items() if name in others}
     for pid in paused:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGSTOP)
@@ -472,7 +475,8 @@ def down(settings: LabSettings, *, progress: Progress = print) -> list[str]:
 
 
 def status(settings: LabSettings) -> list[ServiceStatus]:
-    urls = {"airflow-apiserver": f"http://127.0.0.1:{AIRFLOW_PORT}", "prefect-server": f"http://127.0.0.1:{PREFECT_PORT}"}
+    urls = {"airflow-apiserver": f"http://127.0.0.1:{AIRFLOW_PORT}", "prefect-server": f"http://127.0.0.1:{PREFECT_PORT}",
+            "alert-receiver": f"http://127.0.0.1:{ALERT_PORT}/alerts/"}
     rows = [ServiceStatus("postgres", postgres.is_ready(), postgres.is_ready(), None,
                           f"postgresql://127.0.0.1:{POSTGRES_PORT}", postgres.CLUSTER_LOG)]
     for svc in SERVICES:

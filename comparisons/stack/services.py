@@ -17,6 +17,9 @@ from typing import Literal
 
 __all__ = [
     "AIRFLOW_PORT",
+    "ALERT_BLOCK",
+    "ALERT_CONNECTION",
+    "ALERT_PORT",
     "AIRFLOW_VERSION",
     "CONCURRENCY_CAPS",
     "DATABASES",
@@ -32,6 +35,7 @@ __all__ = [
     "PROFILE_SETTINGS",
     "WORK_POOL",
     "airflow_pipeline_settings",
+    "alert_url",
     "locked_version",
     "Health",
     "Placement",
@@ -61,6 +65,12 @@ POSTGRES_PORT = 5432
 AIRFLOW_PORT = 8080
 PREFECT_PORT = 4200
 SCHEDULER_HEALTH_PORT = 8974
+ALERT_PORT = 8790
+
+#: Where each side finds the alert receiver's webhook (pair `failure_alert`): an Airflow Connection
+#: (`AIRFLOW_CONN_LAB_ALERTS`) and a Prefect Webhook block the prefect-deploy job saves.
+ALERT_CONNECTION = "lab_alerts"
+ALERT_BLOCK = "lab-alerts"
 
 WORK_POOL = "lab"
 #: Deployment `<pair>/<pair><SERVED_SUFFIX>`: the pair run by a `prefect.serve` process instead of the worker.
@@ -148,6 +158,8 @@ class Placement:
     postgres_host: str
     airflow_api_host: str
     prefect_api_host: str
+    alert_host: str
+    """Where the orchestrators reach the alert receiver (`alert-receiver`)."""
     bind_host: str
     root: str
     airflow_home: str
@@ -176,7 +188,8 @@ class Health:
 @dataclass(frozen=True)
 class Service:
     name: str
-    side: Literal["airflow", "prefect"]
+    side: Literal["lab", "airflow", "prefect"]
+    """Whose environment runs it: an orchestrator's, or the lab's own (the alert receiver, neither's)."""
     command: tuple[str, ...]
     depends_on: tuple[str, ...] = ()
     oneshot: bool = False
@@ -193,6 +206,11 @@ TASK_RUNNERS = ("airflow-scheduler", "airflow-dag-processor", "prefect-worker")
 _AIRFLOW_HEALTH = f"http://127.0.0.1:{AIRFLOW_PORT}/api/v2/monitor/health"
 
 SERVICES: tuple[Service, ...] = (
+    # The webhook a failed run calls (pair failure_alert): the lab's, so never paused while a side is measured.
+    Service(
+        "alert-receiver", "lab", ("python", "-m", "comparisons", "alert-receiver"), port=ALERT_PORT,
+        health=Health(f"http://127.0.0.1:{ALERT_PORT}/health", ("ok",), True),
+    ),
     # Pools are declared in config/pools.json (Airflow's own import format) and imported at every start.
     Service("airflow-init", "airflow",
             ("bash", "-c", "airflow db migrate && airflow pools import config/pools.json"), oneshot=True),
@@ -245,6 +263,17 @@ def service(name: str) -> Service:
 def warehouse_dsn(placement: Placement, secrets: Mapping[str, str]) -> str:
     role, database, key = placement.database("warehouse")
     return f"postgresql://{role}:{secrets[key]}@{placement.postgres_host}:{POSTGRES_PORT}/{database}"
+
+
+def alert_url(placement: Placement, side: str) -> str:
+    """The webhook `side`'s failed runs call: the receiver keeps each side's alerts apart by path."""
+    return f"http://{placement.alert_host}:{ALERT_PORT}/alerts/{side}"
+
+
+def airflow_alert_connection(placement: Placement) -> dict[str, str]:
+    """Connection `lab_alerts`, the receiver's endpoint, as Airflow reads one from its environment."""
+    return {f"AIRFLOW_CONN_{ALERT_CONNECTION.upper()}": json.dumps(
+        {"conn_type": "http", "host": placement.alert_host, "port": ALERT_PORT, "schema": "http"})}
 
 
 def profile_settings(profile: Profile) -> dict[str, str]:
@@ -311,6 +340,9 @@ def service_environment(
     svc: Service, placement: Placement, secrets: Mapping[str, str], *, profile: Profile = DEFAULT_PROFILE
 ) -> dict[str, str]:
     """The environment a service runs with, identical in both modes but for the placement."""
+    if svc.side == "lab":
+        return {"PYTHONPATH": placement.root, "LAB_WAREHOUSE_DSN": warehouse_dsn(placement, secrets),
+                "LAB_ALERT_BIND": placement.bind_host}
     env = _airflow_environment(placement, secrets) if svc.side == "airflow" else _prefect_environment(placement)
     prefix = "AIRFLOW__" if svc.side == "airflow" else "PREFECT_"
     env |= {k: v for k, v in profile_settings(profile).items() if k.startswith(prefix)}
@@ -318,13 +350,15 @@ def service_environment(
         role, database, key = placement.database("prefect")
         env["PREFECT_API_DATABASE_CONNECTION_URL"] = (
             f"postgresql+asyncpg://{role}:{secrets[key]}@{placement.postgres_host}:{POSTGRES_PORT}/{database}")
-    if svc.name == "prefect-deploy":  # it creates Prefect's Secret block and Variable from these
-        env |= {key: secrets[key] for key in PIPELINE_SETTINGS}
+    if svc.name == "prefect-deploy":  # it creates Prefect's Secret block, Variable and Webhook block from these
+        env |= {key: secrets[key] for key in PIPELINE_SETTINGS} | {"LAB_ALERT_URL": alert_url(placement, "prefect")}
     if svc.name == "airflow-scheduler":  # the LocalExecutor's task processes inherit these
         env |= airflow_pipeline_settings(secrets)
     env["PYTHONPATH"] = placement.root
     if svc.name in TASK_RUNNERS:
         env["LAB_WAREHOUSE_DSN"] = warehouse_dsn(placement, secrets)
+    if svc.name == "airflow-dag-processor":  # where DAG-level callbacks, failure_alert's notifier, run
+        env |= airflow_alert_connection(placement)
     env["LAB_PROFILE"] = profile
     env["LAB_WORK_LOG"] = placement.work_log
     return env

@@ -50,7 +50,7 @@ def _shape(value: str, placement: Placement, secrets: dict[str, str]) -> str:
         value = value.replace(placement.database_prefix, "")
     value = re.sub(r"\$\{LAB_[A-Z_]+:-([^}]*)\}", r"\1", value)  # a setting with its default
     fields = [getattr(placement, f) for f in ("root", "airflow_home", "prefect_home", "work_log", "postgres_host",
-                                              "airflow_api_host", "prefect_api_host", "bind_host")]
+                                              "airflow_api_host", "prefect_api_host", "alert_host", "bind_host")]
     for text in sorted(set(fields), key=len, reverse=True):
         value = re.sub(rf"(?<![\w.-]){re.escape(text)}(?![\w-])", "<placement>", value)
     return value
@@ -101,6 +101,9 @@ def test_each_service_runs_the_native_command_and_environment_modulo_placement(
         assert service["command"][:2] == ["bash", "-c"]
         assert f" && {native_script} && airflow connections import" in script
         assert service["user"] == "0:0", "as in Airflow's official compose file: root, to hand folders over"
+    elif svc.side == "lab":  # the harness image's entrypoint is `python -m comparisons`
+        assert (*compose._LAB_ENTRYPOINT, *service["command"]) == svc.command
+        assert service["image"] == compose.LAB_IMAGE
     else:
         assert service["command"] == list(svc.command)
     assert service["working_dir"] == compose.compose_placement().root

@@ -37,11 +37,13 @@ def test_airflow_gets_a_connection_holding_the_secret_and_a_variable() -> None:
 def test_each_secret_reaches_only_the_services_that_use_it() -> None:
     """The pipeline secret: Prefect's deploy job (it makes the Secret block) and Airflow's scheduler
     (its task processes read the connection); the warehouse: where tasks and callbacks run (Airflow's
-    dag-processor runs DAG-level callbacks: failure_hooks writes its alert there); a database: its server."""
+    dag-processor runs DAG-level callbacks: failure_hooks writes its alert there) and the alert receiver,
+    which keeps the alerts there; a database: its server."""
     placement = native_placement(LabSettings.from_environment())
     readers = {
         "LAB_PIPELINE_SECRET": {"prefect-deploy", "airflow-scheduler"},
-        "LAB_WAREHOUSE_DB_PASSWORD": {"airflow-scheduler", "airflow-dag-processor", "prefect-worker"},
+        "LAB_WAREHOUSE_DB_PASSWORD": {"airflow-scheduler", "airflow-dag-processor", "prefect-worker",
+                                      "alert-receiver"},
         "LAB_PREFECT_DB_PASSWORD": {"prefect-server"},
         "LAB_ADMIN_PASSWORD": set(),  # native mode writes Airflow's passwords file itself
     }
