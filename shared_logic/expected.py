@@ -16,6 +16,7 @@ from shared_logic.bench import expected_bench_chain
 from shared_logic.daily_orders import expected_scheduled_daily
 from shared_logic.data_size import expected_conditional
 from shared_logic.exchange_rates import expected_caching
+from shared_logic.failure_alert import expected_failure_alert
 from shared_logic.fanout import expected_dynamic_fanout
 from shared_logic.flaky_source import expected_retries_backoff
 from shared_logic.landed_orders import expected_event_driven
@@ -44,6 +45,10 @@ class Expectation:
     """The pipeline a run of the pair starts when its data lands (an Airflow DAG scheduled on the
     producer's Asset, a Prefect deployment with an event trigger), defined in the pair's files: its
     run is the one judged, `state` and `output` are its. None: the pair's own run is judged."""
+    alerts: bool = False
+    """The run's end notifies the lab's alert receiver (an Airflow notifier, a Prefect automation): its
+    output is the alert the receiver kept, and the harness waits for it, checks which run it names and
+    times it. Only a live stack delivers one: an in-process run is judged by its state alone."""
 
 
 EXPECTATIONS: dict[str, Expectation] = {
@@ -66,6 +71,7 @@ EXPECTATIONS: dict[str, Expectation] = {
     "bench_chain": Expectation(output=expected_bench_chain),
     "slow_load": Expectation(output=expected_slow_load),
     "event_driven": Expectation(output=expected_event_driven, downstream="event_driven_consumer"),
+    "failure_alert": Expectation(state="failed", output=expected_failure_alert, alerts=True),
 }
 
 

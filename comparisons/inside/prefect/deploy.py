@@ -9,8 +9,10 @@ in a pair's file (the event-driven pair's consumer); its `triggers:` become auto
 replaced on every deploy as `prefect deploy` does.
 It also provisions what flows use from the server (`provision`): a global concurrency limit for
 each of the lab's pools (`config/pools.json`, which Airflow imports as pools), and the Secret block
-and Variable made from the lab's `.env` values it is given (never printed), and the automations of
-`config/automations/` that belong to the stack's profile.
+and Variable made from the lab's `.env` values it is given (never printed), the Webhook block of the
+lab's alert receiver (`LAB_ALERT_URL`), and the automations of `config/automations/` that belong to
+the stack's profile. An automation's action names its block as `"block": "<block type>/<name>"`;
+the deploy job puts in the block's id, which only this server knows.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 import yaml
 from prefect import Flow
 from prefect.blocks.system import Secret
+from prefect.blocks.webhook import Webhook
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.events import DeploymentTriggerTypes
@@ -77,7 +80,34 @@ def ensure_pipeline_settings(environ: Mapping[str, str] = os.environ) -> list[st
     return made
 
 
-def ensure_automations(profile: str, folder: Path = AUTOMATIONS) -> list[str]:
+ALERT_BLOCK = "lab-alerts"  # services.ALERT_BLOCK (this module runs in the Prefect environment)
+
+
+def ensure_alert_webhook(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """Webhook block `lab-alerts`, the alert receiver's endpoint for Prefect; {"webhook/<name>": id}."""
+    url = environ.get("LAB_ALERT_URL")
+    if not url:
+        return {}
+    block_id = Webhook(url=url, headers={"Content-Type": "application/json"}).save(ALERT_BLOCK, overwrite=True)
+    return {f"webhook/{ALERT_BLOCK}": str(block_id)}
+
+
+def _with_block_ids(automation: dict[str, Any], blocks: Mapping[str, str]) -> dict[str, Any] | None:
+    """The automation with each action's `"block": "<type>/<name>"` replaced by that block's id;
+    None if it names a block the deploy job did not save (a throw-away server has no receiver)."""
+    actions = []
+    for action in automation.get("actions", []):
+        if "block" in action:
+            action = dict(action)
+            name = action.pop("block")
+            if name not in blocks:
+                return None
+            action["block_document_id"] = blocks[name]
+        actions.append(action)
+    return {**automation, "actions": actions}
+
+
+def ensure_automations(profile: str, folder: Path = AUTOMATIONS, blocks: Mapping[str, str] | None = None) -> list[str]:
     """Each automation of `config/automations/` that belongs to `profile`, as its file says; the others removed.
 
     Removed too, because an automation lives in the server's database across restarts: a zombie-run
@@ -87,10 +117,14 @@ def ensure_automations(profile: str, folder: Path = AUTOMATIONS) -> list[str]:
     with get_client(sync_client=True) as client:
         for path in sorted(folder.glob("*.json")):
             spec = json.loads(path.read_text())
-            automation = AutomationCore.model_validate(spec["automation"])
-            for old in client.read_automations_by_name(automation.name):
+            resolved = _with_block_ids(spec["automation"], blocks or {})
+            for old in client.read_automations_by_name(spec["automation"]["name"]):
                 client.delete_automation(old.id)
-            if profile in spec["profiles"]:
+            if resolved is None:
+                made.append(f"no automation {spec['automation']['name']!r} ({path.name}): it calls a block "
+                            "this server has none of (LAB_ALERT_URL unset)")
+            elif profile in spec["profiles"]:
+                automation = AutomationCore.model_validate(resolved)
                 client.create_automation(automation)
                 made.append(f"automation {automation.name!r} ({path.name})")
     return made
@@ -99,7 +133,9 @@ def ensure_automations(profile: str, folder: Path = AUTOMATIONS) -> list[str]:
 def provision(environ: Mapping[str, str] = os.environ) -> list[str]:
     """Everything flows read from the server besides their deployments; idempotent."""
     profile = environ.get("LAB_PROFILE", "tuned")  # the stack's profile (`services.service_environment`)
-    return ensure_concurrency_limits() + ensure_pipeline_settings(environ) + ensure_automations(profile)
+    blocks = ensure_alert_webhook(environ)
+    made = ensure_concurrency_limits() + ensure_pipeline_settings(environ)
+    return made + [f"webhook block {name}" for name in blocks] + ensure_automations(profile, blocks=blocks)
 
 
 DEPLOY_OPTIONS = {"paused", "concurrency_limit", "parameters", "description"}

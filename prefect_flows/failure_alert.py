@@ -1,0 +1,43 @@
+"""Tell someone when a run fails, on Prefect 3: an automation on the flow run entering Failed.
+
+Twin of airflow_dags/failure_alert.py. `validate` rejects the batch, so the flow run fails: its process
+sets the Failed state (`end_time`) and the server turns that into the event `prefect.flow-run.Failed`.
+The automation in config/automations/failure-alert.json (created by the deploy job) triggers on it and
+calls the Webhook block `lab-alerts` (the lab's alert receiver) with its payload, a Jinja template the
+server renders with the run, its flow and the event. Nothing in this file knows about the alert: it
+lives on the server, where it outlives the flow's code and is edited in the UI (Automations). The
+flow-run event does not say which task failed; the alert's link opens the run, where it shows.
+"""
+
+from prefect import flow, task
+
+from shared_logic.alerts import extract_feed, validate_strictly
+from shared_logic.orders import load_orders
+
+
+@task
+def extract() -> list[dict]:
+    """Today's raw orders feed."""
+    return extract_feed()
+
+
+@task
+def validate(rows: list[dict]) -> list[dict]:
+    """Reject the whole batch if any row is invalid (it is: the pipeline exists to fail here)."""
+    return validate_strictly(rows)
+
+
+@task
+def load(rows: list[dict]) -> int:
+    """Load a valid batch into prefect.failure_alert_orders (never reached)."""
+    return load_orders(rows, orchestrator="prefect", table="failure_alert_orders")
+
+
+@flow(name="failure_alert", log_prints=True)
+def failure_alert() -> int:
+    """extract -> validate (fails) -> load; the server's automation tells the alert receiver."""
+    return load(validate(extract()))
+
+
+if __name__ == "__main__":
+    failure_alert()
