@@ -11,8 +11,9 @@ import operator
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from comparisons.clients.airflow import AirflowClient
 from comparisons.clients.base import Handover, OrchestratorClient
@@ -180,6 +181,8 @@ def compare(settings: LabSettings, pair: str, runs: Mapping[str, RunRecord],
     outputs = _outputs(dsn, list(runs), pair, settle=expected is not None and as_expected)
     if any(run.state != expectation.state for run in runs.values()):
         status = "failed"
+    elif errors:  # each run ended as expected, but a check of what followed failed (its alert)
+        status = "different"
     elif expected is None or all(output == expected for output in outputs.values()):
         status = "equal"
     else:
@@ -224,22 +227,64 @@ def follow_downstream(client: OrchestratorClient, pair: str, upstream: RunRecord
     return record, handover_label(upstream, handover, record)
 
 
-def _run_one(client: OrchestratorClient, pair: str, parameters: Mapping[str, Any],
-             timeout: float) -> tuple[RunRecord, str | None, dict[str, Any] | None]:
+def _run_one(settings: LabSettings, client: OrchestratorClient, pair: str, parameters: Mapping[str, Any],
+             timeout: float) -> tuple[RunRecord, str | None, dict[str, Any]]:
     """Trigger the pair and wait for it; for a pair with a downstream pipeline, follow on to the run
-    its landing started and return that one (the upstream run goes into the handover label)."""
+    its landing started and return that one (the upstream run goes into the handover label); for a
+    pair that alerts, wait for its alert too, so the other side stays paused until it arrived.
+    Returns the judged run, the error if it did not end as expected, and this side's labels."""
     expected = _expectation(pair)
     if expected.downstream:
         client.expect_downstream(pair, expected.downstream)
     run_id = client.trigger(pair, parameters)
     record = client.wait(pair, run_id, timeout=timeout)
-    handover = None
+    labels: dict[str, Any] = {}
     if expected.downstream and record.state == "success":
-        record, handover = follow_downstream(client, pair, record, timeout=timeout)
+        record, labels["handover"] = follow_downstream(client, pair, record, timeout=timeout)
     error = None
     if record.state != expected.state:
         error = client.failure_excerpt(record) or f"run ended {record.raw_state}; see {record.url}"
-    return record, error, handover
+    elif expected.alerts:
+        labels["alert"], error = follow_alert(settings, client.name, record)
+    return record, error, labels
+
+
+#: How long a failed run's alert may take to reach the receiver; both servers take seconds.
+ALERT_TIMEOUT_S = 60.0
+#: Who sends each side's alert, and where to look when none arrives.
+ALERT_SENDERS: Mapping[str, tuple[str, str]] = {
+    "airflow": ("the DAG's on_failure_callback notifier, run by the dag-processor", "airflow-dag-processor"),
+    "prefect": ("the automation of config/automations/failure-alert.json, run by the server "
+                "(the Prefect UI's Automations page shows its actions)", "prefect-server"),
+}
+
+
+def follow_alert(settings: LabSettings, side: str, run: RunRecord, *,
+                 timeout: float = ALERT_TIMEOUT_S) -> tuple[dict[str, Any] | None, str | None]:
+    """Wait for the alert that names `run` to reach the receiver: its label (`labels["alert"][side]`) and
+    an error if none came or its link does not open the run. Failure → alert is from the run's `end`
+    (the server's end of the run) to the receiver's clock on arrival."""
+    from comparisons.alert_receiver import latest_deliveries
+
+    dsn = harness_warehouse_dsn(settings, credentials(settings))
+    since = (run.created or run.end or datetime.now().astimezone()) - timedelta(seconds=1)
+    deadline = time.monotonic() + timeout
+    while True:
+        named = (d for d in latest_deliveries(dsn, side, since=since) if d.payload.get("run_id") == run.run_id)
+        delivery = next(named, None)
+        if delivery is not None or time.monotonic() >= deadline:
+            break
+        time.sleep(0.25)
+    sender, log = ALERT_SENDERS[side]
+    if delivery is None:
+        return None, (f"no alert about run {run.run_id} reached the alert receiver within {timeout:.0f} s. "
+                      f"It is sent by {sender}: see {settings.log_file(log)} and {settings.log_file('alert-receiver')}")
+    url = str(delivery.payload.get("url") or "")
+    label = {"received_at": delivery.received_at.isoformat(),
+             "failure_to_alert_s": _seconds(run.end, delivery.received_at),
+             "payload": delivery.payload, "link_opens_run": bool(url) and run.run_id in unquote(url)}
+    error = None if label["link_opens_run"] else f"the alert's link {url!r} does not open run {run.run_id}"
+    return label, error
 
 
 def _describe(comparison: Comparison) -> str:
@@ -251,6 +296,8 @@ def _describe(comparison: Comparison) -> str:
             started, done = (f"{v:.1f} s" if v is not None else "—"
                              for v in (handover["event_to_start_s"], handover["event_to_done_s"]))
             part += f" (its event → {handover['downstream']} started {started}, done {done})"
+        if (alert := comparison.labels.get("alert", {}).get(name)) and alert["failure_to_alert_s"] is not None:
+            part += f" (alert received {alert['failure_to_alert_s']:.1f} s after)"
         parts.append(part)
     return f"{comparison.status.upper():<9} " + ", ".join(parts)
 
@@ -266,19 +313,19 @@ def run_comparison(settings: LabSettings, sides: list[OrchestratorClient], pair:
     While one side runs, the other's processes are paused (`native.measuring_only`), so neither
     takes CPU from the other; the record's labels say the order and how many processes were paused.
     """
-    runs, errors, paused, handovers = {}, {}, {}, {}
+    runs, errors, paused, per_side = {}, {}, {}, {}
     drop_outputs(settings, pair)
     for client in sides:
         with native.measuring_only(settings, client.name) as paused[client.name]:
-            runs[client.name], error, handover = _run_one(client, pair, parameters, timeout)
+            runs[client.name], error, side_labels = _run_one(settings, client, pair, parameters, timeout)
         if error:
             errors[client.name] = error
-        if handover:
-            handovers[client.name] = handover
+        for key, value in side_labels.items():
+            if value is not None:
+                per_side.setdefault(key, {})[client.name] = value
     comparison = compare(settings, pair, runs, parameters, errors, started_from="harness")
     comparison = dataclasses.replace(comparison, labels={
-        **(labels or {}), "order": [c.name for c in sides], "other_side_paused_processes": paused,
-        **({"handover": handovers} if handovers else {})})
+        **(labels or {}), "order": [c.name for c in sides], "other_side_paused_processes": paused, **per_side})
     write(settings.results, comparison)
     return comparison
 
@@ -353,9 +400,16 @@ def collect_ui_runs(settings: LabSettings, progress: Progress = print) -> list[C
                 continue
         expected_state = _expectation(pair.name).state
         errors = {c.name: c.failure_excerpt(runs[c.name]) for c in sides if runs[c.name].state != expected_state}
+        alerts = {}
+        for client in (c for c in sides if _expectation(pair.name).alerts and c.name not in errors):
+            alerts[client.name], error = follow_alert(settings, client.name, runs[client.name],
+                                                      timeout=UI_DOWNSTREAM_TIMEOUT_S)
+            if error:
+                errors[client.name] = error
         comparison = compare(settings, pair.name, runs, parameters, errors, started_from="ui")
-        if handovers:
-            comparison = dataclasses.replace(comparison, labels={"handover": handovers})
+        labels = {"handover": handovers, "alert": {k: v for k, v in alerts.items() if v}}
+        if any(labels.values()):
+            comparison = dataclasses.replace(comparison, labels={k: v for k, v in labels.items() if v})
         write(settings.results, comparison)
         progress(f"{pair.name}: paired UI-started runs → {comparison.status}")
         found.append(comparison)

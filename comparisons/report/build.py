@@ -54,12 +54,30 @@ class PairResults:
 
     def handover(self, side: str, figure: str) -> Summary | None:
         """A figure of the runs started by their data landing (`labels["handover"]`), e.g. `event_to_start_s`."""
-        return summarise([c.labels["handover"][side].get(figure) for c in self.counted
-                          if side in c.labels.get("handover", {})])
+        return self._labelled("handover", side, figure)
+
+    def alert(self, side: str, figure: str = "failure_to_alert_s") -> Summary | None:
+        """A figure of the alerts failed runs sent (`labels["alert"]`)."""
+        return self._labelled("alert", side, figure)
+
+    def _labelled(self, kind: str, side: str, figure: str) -> Summary | None:
+        return summarise([c.labels[kind][side].get(figure) for c in self.counted if side in c.labels.get(kind, {})])
+
+    def alert_fields(self, side: str) -> str:
+        """Which of an alert's optional fields the newest counted alert of `side` filled."""
+        alerts = [c.labels["alert"][side] for c in self.counted if side in c.labels.get("alert", {})]
+        if not alerts:
+            return "—"
+        payload = alerts[-1]["payload"]
+        filled = [name for name in ALERT_SHOWN if payload.get(name)]
+        return ", ".join(filled) + ("" if "task" in filled else " (no task)")
 
 
 #: The figures of a run started by its data landing, from the servers' timestamps (docs/methodology.md).
 HANDOVER = (("event_to_start_s", "event → consumer started"), ("event_to_done_s", "event → consumer done"))
+#: An alert's fields a reader wants besides its pipeline and state (shared_logic.failure_alert.ALERT_FIELDS).
+ALERT_SHOWN = ("run_id", "url", "task", "message")
+ALERT_LABEL = "run failed → alert received"
 
 
 def _group(settings: LabSettings) -> list[PairResults]:
@@ -135,6 +153,18 @@ def _markdown(pairs: list[PairResults], conditions: dict[str, str], generated: s
         for pair in chains:
             lines.append(f"| {pair.name} | " + " | ".join(
                 _fmt(pair.handover(side, figure)) for figure, _ in HANDOVER for side in SIDES) + " |")
+    alerting = [p for p in pairs if any(p.alert(side) for side in SIDES)]
+    if alerting:
+        lines += ["", "## Failed runs that tell someone", "",
+                  "From the run's end on its server (Airflow: the DAG run's `end_date`; Prefect: the flow run's "
+                  "`end_time`) to the alert receiver's clock when the webhook call arrived. Airflow's notifier runs "
+                  "in the dag-processor; Prefect's automation runs in its server (docs/methodology.md).", "",
+                  "| pair | " + " | ".join(f"{side.capitalize()} {ALERT_LABEL}" for side in SIDES) + " | "
+                  + " | ".join(f"{side.capitalize()} alert names" for side in SIDES) + " |",
+                  "|---|" + "---|" * (2 * len(SIDES))]
+        for pair in alerting:
+            lines.append(f"| {pair.name} | " + " | ".join(_fmt(pair.alert(side)) for side in SIDES) + " | "
+                         + " | ".join(pair.alert_fields(side) for side in SIDES) + " |")
     failures = [(p.name, c) for p in pairs for _, c in p.comparisons if c.status != "equal"]
     if failures:
         lines += ["", "## Comparisons that did not count", ""]
@@ -175,6 +205,11 @@ def _pair_html(settings: LabSettings, pair: PairResults, files: dict[str, tuple[
             out.append(f"<tr><td>{label}</td><td class=muted>from the landing event to the consumer run, "
                        "on the servers' timestamps (docs/methodology.md)</td>" + "".join(
                            f"<td>{_fmt(pair.handover(side, figure))}</td><td>—</td>" for side in SIDES) + "</tr>")
+    if any(pair.alert(side) for side in SIDES):  # a failed run that tells someone: when the alert arrived
+        names = "; ".join(f"{side.capitalize()}'s names {pair.alert_fields(side)}" for side in SIDES)
+        out.append(f"<tr><td>{ALERT_LABEL}</td><td class=muted>from the run's end on its server to the alert "
+                   f"receiver's clock (docs/methodology.md). {html.escape(names)}</td>" + "".join(
+                       f"<td>{_fmt(pair.alert(side))}</td><td>—</td>" for side in SIDES) + "</tr>")
     out.append("</table>")
     if pair.counted:
         samples = {s: [v for c in pair.counted if (v := METRICS[0].compute(c.runs[s])) is not None] for s in SIDES}

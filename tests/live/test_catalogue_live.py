@@ -3,7 +3,8 @@
 Outputs equal on both sides and equal to the plain-Python answer — or, for the pairs that exist to
 show a failure, the same expected terminal state on both. A pair whose run starts another when its
 data lands (`event_driven`) is followed to that run on each side, and a landing that starts nothing
-ends the wait with an error naming the side.
+ends the wait with an error naming the side. A pair whose failed run alerts someone (`failure_alert`)
+is judged by the alert the lab's receiver got from each side, which names and links that run.
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ def test_pair_runs_equal_on_both_orchestrators(lab: LabSettings, pair: str) -> N
             assert handover["upstream"]["run_id"] != run.run_id
             assert [t.name for t in run.tasks] == ["read_landed", "transform", "load"], run.tasks
             assert 0 <= handover["event_to_start_s"] <= handover["event_to_done_s"] < 120, handover
+    if expectation(pair).alerts:  # each side's alert arrived after its run ended, about that run
+        for side, run in comparison.runs.items():
+            alert = comparison.labels["alert"][side]
+            assert alert["payload"]["pipeline"] == pair and alert["payload"]["run_id"] == run.run_id, alert
+            assert alert["link_opens_run"] and 0 <= alert["failure_to_alert_s"] < 60, alert
+        assert comparison.labels["alert"]["airflow"]["payload"]["task"] == "validate"
 
 
 @pytest.fixture

@@ -96,3 +96,28 @@ def test_report_shows_event_to_consumer_figures_of_runs_started_by_their_landing
     assert "event → consumer started" in pair_section
     etl_section = html_path.read_text().split('<section id="etl_basic"', 1)[1].split("</section>", 1)[0]
     assert "event → consumer" not in etl_section
+
+
+def _alerted(offset: float, seconds: dict[str, float]) -> Comparison:
+    """A failure_alert comparison: both runs failed as expected, each side's alert kept in the labels."""
+    plain = comparison(offset=offset)
+    alert = {side: {"failure_to_alert_s": seconds[side], "link_opens_run": True,
+                    "payload": {"pipeline": "failure_alert", "state": "failed", "run_id": run.run_id,
+                                "url": f"http://ui/{run.run_id}", "task": "validate" if side == "airflow" else None,
+                                "message": "m"}}
+             for side, run in plain.runs.items()}
+    return dataclasses.replace(plain, pair="failure_alert", labels={"alert": alert})
+
+
+def test_report_shows_when_each_sides_alert_arrived_and_what_it_names(lab: LabSettings) -> None:
+    for offset in (0.0, 10.0):
+        write(lab.results, _alerted(offset, {"airflow": 2.0 + offset / 10, "prefect": 1.0}))
+    write(lab.results, comparison())  # a pair that alerts no one adds no row
+    html_path, md_path = build_report(lab)
+    section = md_path.read_text().split("## Failed runs that tell someone", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")]
+    assert rows[1:] == ["| failure_alert | 2.50 s [2.00–3.00] (n=2) | 1.00 s [1.00–1.00] (n=2) "
+                        "| run_id, url, task, message | run_id, url, message (no task) |"]
+    pair_section = html_path.read_text().split('<section id="failure_alert"', 1)[1].split("</section>", 1)[0]
+    assert "run failed → alert received" in pair_section
+    assert "alert received" not in html_path.read_text().split('<section id="etl_basic"', 1)[1].split("</section>")[0]
