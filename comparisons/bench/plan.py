@@ -9,14 +9,15 @@ from shared_logic.bench import CHAIN_LENGTHS
 
 __all__ = ["PROFILES", "Step", "SweepProfile", "plan"]
 
-Kind = Literal["pair", "concurrent", "local", "served"]
+Kind = Literal["pair", "concurrent", "local", "fresh", "served"]
 
 
 @dataclass(frozen=True)
 class Step:
     """One measurement: a pair run on both sides over REST (`pair`), K simultaneous runs per side
-    (`concurrent`), the pair run in-process with no server, as a developer tests locally (`local`), or
-    the pair run on Prefect through its worker and through a `prefect.serve` process (`served`).
+    (`concurrent`), the pair run in-process with no server, as a developer tests locally, with the
+    database prepared once (`local`) or with nothing prepared (`fresh`), or the pair run on Prefect
+    through its worker and through a `prefect.serve` process (`served`).
     """
 
     workload: str
@@ -113,7 +114,8 @@ def plan(profile: str, pairs: list[str], repeat: int | None = None) -> list[Step
         for size in settings.sizes.get("concurrent", ()):
             steps += [Step("concurrent", pair, {}, size, r, kind="concurrent")
                       for r in range(1, settings.repetitions("concurrent", size, repeat) + 1)]
-        steps += [Step("local", pair, {}, 1, r, kind="local") for r in range(1, settings.local_repeat + 1)]
+        for kind in ("local", "fresh"):
+            steps += [Step(kind, pair, {}, 1, r, kind=kind) for r in range(1, settings.local_repeat + 1)]
     for pair, params, size in SERVED if settings.served_repeat else ():
         if pair in pairs:
             steps.append(Step("served", pair, params, size, 0, kind="served", warmup=True))

@@ -90,17 +90,33 @@ def _burst(client: OrchestratorClient, pair: str, parameters: dict[str, Any], k:
     }
 
 
-def _local_run(settings: LabSettings, pair: str, dsn: str) -> dict[str, Any]:
-    """A developer's local test: the pair run in-process (`dag.test()` / a plain flow call), timed."""
+#: How each in-process workload makes each side's database (the runners' LAB_INPROCESS_DATABASE), tried in
+#: order: `local` as a developer's repeated test (migrated once, reused), `fresh` as the very first run.
+LOCAL_DATABASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "local": {"airflow": ("prepared",), "prefect": ("prepared",)},
+    "fresh": {"airflow": ("none", "migrate"), "prefect": ("none",)},
+}
+
+
+def _in_process(settings: LabSettings, side: str, pair: str, env: dict[str, str], database: str) -> dict[str, Any]:
+    started = time.monotonic()
+    result = subprocess.run([str(settings.venv_bin(side, "python")), "-m", INPROCESS_MODULES[side], pair],
+                            cwd=settings.root, env=env | {"LAB_INPROCESS_DATABASE": database},
+                            capture_output=True, text=True, check=False)
+    outcome = json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip() else {}
+    return {"seconds": time.monotonic() - started, "state": outcome.get("state", "crashed"), "database": database,
+            "database_bytes": outcome.get("database_bytes"), "error": (outcome.get("error") or "")[:500] or None}
+
+
+def _local_run(settings: LabSettings, kind: str, pair: str, dsn: str) -> dict[str, Any]:
+    """A developer's local test: the pair run in-process (`dag.test()` / a plain flow call), timed with
+    its process start, its database made as LOCAL_DATABASES says; later ways go under `then`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "PREFECT_"))}
     env |= {"PYTHONPATH": str(settings.root), "LAB_WAREHOUSE_DSN": dsn}
     values: dict[str, Any] = {"pair": pair}
-    for side in ("airflow", "prefect"):
-        started = time.monotonic()
-        result = subprocess.run([str(settings.venv_bin(side, "python")), "-m", INPROCESS_MODULES[side], pair],
-                                cwd=settings.root, env=env, capture_output=True, text=True, check=False)
-        outcome = json.loads(result.stdout.strip().splitlines()[-1]) if result.stdout.strip() else {}
-        values[side] = {"seconds": time.monotonic() - started, "state": outcome.get("state", "crashed")}
+    for side, ways in LOCAL_DATABASES[kind].items():
+        first, *later = [_in_process(settings, side, pair, env, way) for way in ways]
+        values[side] = first | ({"then": later} if later else {})
     return values
 
 
@@ -133,9 +149,11 @@ def _measure(settings: LabSettings, sides: list[OrchestratorClient], step: Step,
     """Run one step and write its record; returns a one-line outcome."""
     cpu_before, wall_before = time.process_time(), time.monotonic()
     with MemorySampler(settings, enabled=sample_memory) as memory:
-        if step.kind == "local":
-            values = _local_run(settings, step.pair, dsn)
-            outcome = ", ".join(f"{side} {values[side]['seconds']:.1f} s" for side in ("airflow", "prefect"))
+        if step.kind in LOCAL_DATABASES:
+            values = _local_run(settings, step.kind, step.pair, dsn)
+            outcome = ", ".join(f"{side} {values[side]['state']} in {values[side]['seconds']:.1f} s" + "".join(
+                f", then ({then['database']}) {then['state']} in {then['seconds']:.1f} s"
+                for then in values[side].get("then", [])) for side in ("airflow", "prefect"))
         elif step.kind == "served":
             prefect = next(c for c in sides if isinstance(c, PrefectClient))
             values = measure_served(settings, prefect, step, timeout)
@@ -161,7 +179,7 @@ def _measure(settings: LabSettings, sides: list[OrchestratorClient], step: Step,
             outcome = ", ".join(f"{n} {v['succeeded']}/{v['triggered']}" for n, v in values.items()
                                 if isinstance(v, dict))
     harness_cpu, wall = time.process_time() - cpu_before, time.monotonic() - wall_before
-    if step.kind in ("local", "served"):
+    if step.kind in (*LOCAL_DATABASES, "served"):
         write_bench(settings.results, BenchRecord(step.kind, session, step.key, values, host, versions,
                                                   stack_profile))
     elif step.kind == "concurrent":

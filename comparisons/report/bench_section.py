@@ -287,6 +287,36 @@ def local_rows(view: BenchView) -> list[list[str]]:
              f"{sum(r.values[side]['state'] == 'success' for r in records)}/{len(records)}"] for side in SIDES]
 
 
+FRESH_HEADER = ["side", "what was done to the database", "succeeded", "seconds (succeeded runs)", "database",
+                "what the run said"]
+#: The runners' LAB_INPROCESS_DATABASE ways, as a reader would put them.
+DATABASE_WAYS = {"none": "nothing", "migrate": "`airflow db migrate` first (in-process `initdb()`)",
+                 "prepared": "a copy of a DB migrated once"}
+
+
+def fresh_attempts(view: BenchView, side: str) -> dict[str, list[dict]]:
+    """Each way a `fresh` record tried `side`'s database, in order: way -> the attempts."""
+    attempts: dict[str, list[dict]] = {}
+    for record in view.of_kind("fresh"):
+        for attempt in [record.values[side], *record.values[side].get("then", [])]:
+            attempts.setdefault(attempt["database"], []).append(attempt)
+    return attempts
+
+
+def fresh_rows(view: BenchView) -> list[list[str]]:
+    """The pair run in-process with nothing prepared: what each side does about its missing database."""
+    rows = []
+    for side in SIDES:
+        for way, attempts in fresh_attempts(view, side).items():
+            ok = [a for a in attempts if a["state"] == "success"]
+            sizes = [a["database_bytes"] / 2**20 for a in ok if a.get("database_bytes")]
+            said = next((a["error"].splitlines()[0][:160] for a in attempts if a.get("error")), "—")
+            rows.append([side, DATABASE_WAYS.get(way, way), f"{len(ok)}/{len(attempts)}",
+                         _fmt([a["seconds"] for a in ok]),
+                         f"SQLite, {max(sizes):.1f} MiB" if sizes else "—", said])
+    return rows
+
+
 def authoring_rows(pairs: list[Pair]) -> list[list[str]]:
     rows = []
     for pair in pairs:
@@ -365,8 +395,12 @@ def bench_markdown(view: BenchView, pairs: list[Pair], whose: str = "your machin
         parts += ["Prefect's two execution paths, same pair, same server, Airflow paused (which path ran first "
                   "alternates; median [95 % bootstrap interval]):", "", _md_table(SERVED_HEADER, served_rows(view)), ""]
     if view.of_kind("local"):
-        parts += ["Local run with no server (`dag.test()` / a plain flow call), process start included:", "",
+        parts += ["Local run with no server (`dag.test()` / a plain flow call), process start included, the "
+                  "database migrated once and copied for each run (SQLite on both):", "",
                   _md_table(["side", "seconds", "succeeded"], local_rows(view)), ""]
+    if view.of_kind("fresh"):
+        parts += ["The same local run with nothing prepared (a first run on a new machine):", "",
+                  _md_table(FRESH_HEADER, fresh_rows(view)), ""]
     parts += [f"Harness overhead: {harness_overhead(view)}.", ""]
     return "\n".join(parts)
 
@@ -406,7 +440,11 @@ def bench_html(view: BenchView, pairs: list[Pair], whose: str = "your machine") 
                 f"<p class=muted>{html.escape(caps_text(view))}.</p>"]
         out += [f"<p class=different>{html.escape(line)}</p>" for line in burst_failures(view)]
     if view.of_kind("local"):
-        out += ["<h3>Local run, no server</h3>", _table(["side", "seconds", "succeeded"], local_rows(view))]
+        out += ["<h3>Local run, no server</h3>", "<p class=muted>Process start included; the database (SQLite on "
+                "both) migrated once and copied for each run.</p>",
+                _table(["side", "seconds", "succeeded"], local_rows(view))]
+    if view.of_kind("fresh"):
+        out += ["<h3>Local run, nothing prepared</h3>", _table(FRESH_HEADER, fresh_rows(view))]
     if view.of_kind("served"):
         out += ["<h3>Prefect: worker or <code>prefect.serve</code></h3>", _table(SERVED_HEADER, served_rows(view))]
     memory = max(view.of_kind("memory"), key=lambda r: r.values.get("size", 0) if r.values.get("workload") == "fanout"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from comparisons.authoring import authoring_cost
 from comparisons.metrics import summarise, verdict
 from comparisons.pairs import Pair
-from comparisons.report.bench_section import BenchView, _totals
+from comparisons.report.bench_section import BenchView, _totals, fresh_attempts
 from comparisons.settings import SIDES
 from comparisons.store.comparison import Comparison
 
@@ -72,30 +72,8 @@ def claims(pairs: list[Pair], view: BenchView | None) -> list[Claim]:
         f"runtime fan-out up to {biggest} mapped tasks ran equal on both (Airflow `.expand`, Prefect `.map`); "
         f"Prefect also branches with a plain `if` where Airflow needs `@task.branch`",
         "partly" if biggest else "not measured"))
-    setup = view.setup
-    if setup:
-        processes = {s: setup.values["idle"][s]["processes"] for s in SIDES}
-        result.append(Claim(
-            "Scheduling", "Airflow: scheduler process required; Prefect: event-based, serverless",
-            f"a scheduled Prefect deployment needs its server (which runs the scheduler service) and a worker: "
-            f"{processes['prefect']} processes idle, against Airflow's {processes['airflow']}",
-            "partly"))
-    local = view.of_kind("local")
-    if local:
-        seconds = {s: [r.values[s]["seconds"] for r in local if r.values[s]["state"] == "success"] for s in SIDES}
-        if all(seconds.values()):
-            faster = verdict(seconds["prefect"], seconds["airflow"])
-            result.append(Claim(
-                "Local execution / testing", "Airflow: complex setup; Prefect: instant, like regular functions",
-                f"in-process run of etl_basic with no server, process start included: Airflow `dag.test()` "
-                f"{_short(seconds['airflow'])}, Prefect flow call {_short(seconds['prefect'])} "
-                f"(Prefect starts a temporary local server for it); {RULE}: Prefect {faster}",
-                "partly" if faster == "faster" else "no longer true for Airflow 3"))
-        result.append(Claim(
-            "State management", "Airflow: DB required; Prefect: optional",
-            "Prefect's first flow call with no server starts a temporary server on a SQLite database: state is "
-            "still kept in a database, created for you; Airflow's `dag.test()` needs a migrated metadata DB",
-            "partly"))
+    result.append(_scheduling(view))
+    result += _local_claims(view)
     pair_runs = view.counted("pair") or view.counted("chain")
     by_pair: dict[str, list[Comparison]] = defaultdict(list)
     for comparison in pair_runs:
@@ -110,6 +88,76 @@ def claims(pairs: list[Pair], view: BenchView | None) -> list[Claim]:
             "holds" if verdicts["faster"] > len(by_pair) / 2
             else "partly" if verdicts["faster"] else "no longer true for Airflow 3"))
     return result
+
+
+def _scheduling(view: BenchView) -> Claim:
+    """From the event_driven pair: how each side starts a pipeline when data lands, and what it needs running."""
+    lesson = "Airflow: scheduler process required; Prefect: event-based, serverless"
+    landed = [c for c in view.counted("pair") if c.labels.get("handover")]
+    started = {s: [v for c in landed if (v := c.labels["handover"].get(s, {}).get("event_to_start_s")) is not None]
+               for s in SIDES}
+    setup = view.setup
+    needs = ""
+    if setup:
+        processes = {s: setup.values["idle"][s]["processes"] for s in SIDES}
+        needs = (f"; neither is serverless: both need their server's processes running (idle: Airflow "
+                 f"{processes['airflow']}, Prefect {processes['prefect']} with its worker)")
+    if not all(started.values()):
+        return Claim("Scheduling", lesson, "run `./lab bench` to measure the event_driven pair" + needs,
+                     "not measured")
+    return Claim(
+        "Scheduling", lesson,
+        f"both start a pipeline when its data lands (pair event_driven): Airflow 3 by an Asset, its scheduler "
+        f"creating the consumer's run, event → consumer started {_short(started['airflow'])}; Prefect by an event "
+        f"trigger, its server's automation creating the run and the worker starting it, "
+        f"{_short(started['prefect'])}" + needs,
+        "partly")
+
+
+def _local_claims(view: BenchView) -> list[Claim]:
+    """Local execution from the `local` runs (database prepared once), state management from the `fresh` ones."""
+    found = []
+    local = view.of_kind("local")
+    seconds = {s: [r.values[s]["seconds"] for r in local if r.values[s]["state"] == "success"] for s in SIDES}
+    if all(seconds.values()):
+        faster = verdict(seconds["prefect"], seconds["airflow"])
+        found.append(Claim(
+            "Local execution / testing", "Airflow: complex setup; Prefect: instant, like regular functions",
+            f"in-process run of etl_basic, process start included, each side's SQLite database migrated once: "
+            f"Airflow `dag.test()` {_short(seconds['airflow'])} (no server: it runs the tasks in-process), Prefect "
+            f"flow call {_short(seconds['prefect'])} (it starts a temporary server of its own); {RULE}: "
+            f"Prefect {faster}",
+            "partly" if faster == "faster" else "no longer true for Airflow 3"))
+    else:
+        found.append(Claim("Local execution / testing",
+                           "Airflow: complex setup; Prefect: instant, like regular functions",
+                           "run `./lab bench` to measure the local runs", "not measured"))
+    attempts = {s: fresh_attempts(view, s) for s in SIDES}
+    airflow_none, prefect_none = attempts["airflow"].get("none", []), attempts["prefect"].get("none", [])
+    migrated = [a["seconds"] for a in attempts["airflow"].get("migrate", []) if a["state"] == "success"]
+    if not (airflow_none and prefect_none):
+        found.append(Claim("State management", "Airflow: DB required; Prefect: optional",
+                           "run `./lab bench` to measure a local run with nothing prepared", "not measured"))
+        return found
+
+    def outcome(runs: list[dict]) -> str:
+        ok = [a["seconds"] for a in runs if a["state"] == "success"]
+        return f"succeeded {len(ok)}/{len(runs)}" + (f" in {_short(ok)}" if ok else "")
+
+    said = next((a["error"].splitlines()[0][:120] for a in airflow_none if a.get("error")), None)
+    sizes = [a["database_bytes"] / 2**20 for a in prefect_none if a.get("database_bytes")]
+    airflow_needs = not any(a["state"] == "success" for a in airflow_none)
+    prefect_needs = not any(a["state"] == "success" for a in prefect_none)
+    found.append(Claim(
+        "State management", "Airflow: DB required; Prefect: optional",
+        f"etl_basic in-process with nothing prepared: Airflow `dag.test()` {outcome(airflow_none)}"
+        + (f" ({said})" if said and airflow_needs else "")
+        + (f", and after `airflow db migrate` {_short(migrated)}" if migrated else "")
+        + f"; Prefect's flow call {outcome(prefect_none)}, creating its own SQLite database"
+        + (f" ({max(sizes):.1f} MiB)" if sizes else "") + ": state is kept in a database on both sides",
+        "partly" if airflow_needs and not prefect_needs else "no longer true for Airflow 3" if not airflow_needs
+        else "not measured"))
+    return found
 
 
 def claims_section(pairs: list[Pair], view: BenchView | None) -> tuple[str, str]:

@@ -17,7 +17,7 @@ SCHEMA_VERSION = 1
 
 @dataclass(frozen=True)
 class BenchRecord:
-    kind: str  # "local" | "concurrent" | "served" | "memory" | "baseline" | "setup" | "error" | "summary"
+    kind: str  # "local" | "fresh" | "concurrent" | "served" | "memory" | "baseline" | "setup" | "error" | "summary"
     """What the record holds; `profile` is the stack profile it was measured under."""
     session: str
     key: str

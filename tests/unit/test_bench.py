@@ -143,8 +143,45 @@ def test_claims_are_computed_from_code_and_records(lab: LabSettings) -> None:
     write_bench(lab.results, _setup_record())
     topics = {c.topic: c for c in claims(discover(lab), load_view(lab)[0])}
     assert topics["Definition"].verdict == "no longer true for Airflow 3"
-    assert "2 processes idle, against Airflow's 40" in topics["Scheduling"].evidence
+    assert "idle: Airflow 40, Prefect 2 with its worker" in topics["Scheduling"].evidence
+    assert topics["Scheduling"].verdict == "not measured", "no event_driven run: no verdict from process counts"
     assert topics["Dynamic workflows"].verdict == "not measured"
+
+
+def _local(kind: str, rep: int, airflow: list[dict], prefect: list[dict]) -> BenchRecord:
+    first = {side: dict(attempts[0], then=attempts[1:]) if attempts[1:] else attempts[0]
+             for side, attempts in (("airflow", airflow), ("prefect", prefect))}
+    return BenchRecord(kind, "s1", f"{kind}-1-rep{rep}", {"pair": "etl_basic", **first})
+
+
+def test_every_claim_of_the_lesson_gets_a_measured_verdict_from_the_records(lab: LabSettings) -> None:
+    write_bench(lab.results, _setup_record())
+    fail = {"state": "failed", "database": "none", "database_bytes": None,
+            "error": "OperationalError: no such table: dag\nmore"}
+    for rep in (1, 2):
+        write_bench(lab.results, _local("local", rep,
+                                        [{"state": "success", "seconds": 9.0 + rep, "database": "prepared"}],
+                                        [{"state": "success", "seconds": 14.0, "database": "prepared"}]))
+        write_bench(lab.results, _local("fresh", rep, [
+            dict(fail, seconds=3.0), {"state": "success", "seconds": 12.0, "database": "migrate"}],
+            [{"state": "success", "seconds": 24.0, "database": "none", "database_bytes": 3 * 2**20}]))
+        labels = {"bench_session": "s1", "key": f"pair-event_driven-rep{rep}", "workload": "pair", "size": 0}
+        handover = {side: {"event_to_start_s": seconds, "event_to_done_s": seconds + 3}
+                    for side, seconds in (("airflow", 0.5), ("prefect", 5.5))}
+        write(lab.results, dataclasses.replace(comparison(offset=10.0 * rep), pair="event_driven",
+                                               labels={**labels, "handover": handover}))
+    labels = {"bench_session": "s1", "key": "fanout-10-rep1", "workload": "fanout", "size": 10}
+    write(lab.results, dataclasses.replace(comparison(), pair="dynamic_fanout", labels=labels))
+    topics = {c.topic: c for c in claims(discover(lab), load_view(lab)[0])}
+    assert len(topics) == 9 and "not measured" not in {c.verdict for c in topics.values()}, topics
+    assert "event → consumer started 0.50 s" in topics["Scheduling"].evidence
+    assert "5.50 s" in topics["Scheduling"].evidence and topics["Scheduling"].verdict == "partly"
+    local = topics["Local execution / testing"].evidence
+    assert "`dag.test()` 10.50 s" in local and "flow call 14.00 s" in local
+    state = topics["State management"]
+    assert "succeeded 0/2 (OperationalError: no such table: dag)" in state.evidence
+    assert "after `airflow db migrate` 12.00 s" in state.evidence and "(3.0 MiB)" in state.evidence
+    assert state.verdict == "partly"
 
 
 def test_the_speed_claim_counts_pairs_by_the_interval_rule(lab: LabSettings) -> None:

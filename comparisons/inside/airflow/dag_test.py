@@ -22,20 +22,30 @@ Environment:
 * ``LAB_PIPELINE_SECRET``, ``LAB_EXPORT_COUNTRY`` (optional): become the Connection and Variable
   the stack gives Airflow (`comparisons.stack.services.airflow_pipeline_settings`).
 
-`dag.test()` needs a metadata DB. The cheapest correct one is sqlite, created
-in-process here with ``airflow.utils.db.initdb()`` when it has no tables yet
-(about 2-3 s, against about 8 s for a separate ``airflow db migrate``, which pays
-Airflow's import time a second time). A caller that migrated the DB already
-just sets ``AIRFLOW_HOME`` (and the connection) and the runner reuses it.
-Measured 12-18 s a run: about 2.5 s import, 2 s initdb, 8 s for the three tasks
-(each goes through Airflow's in-process Execution API).
+`dag.test()` needs a metadata DB: sqlite here. ``LAB_INPROCESS_DATABASE`` says how it is made,
+the same three ways as in Prefect's runner (`comparisons.inside.prefect.flow_call`):
+
+* ``prepared`` (the default): a copy of a template DB migrated once per Airflow version
+  (``$TMPDIR/lab-airflow-<version>-template.db``), as a developer's home is migrated once and
+  reused; the Prefect runner copies its template the same way.
+* ``migrate``: an empty DB, migrated in-process first (``airflow.utils.db.initdb()``, what
+  ``airflow db migrate`` does; about 2-3 s).
+* ``none``: an empty DB, nothing done to it: what a first ``dag.test()`` meets (it fails).
+
+A caller that migrated the DB already just sets ``AIRFLOW_HOME`` (and the connection) and the
+runner reuses it. The outcome carries the DB file's size (``database_bytes``).
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import shutil
+import sqlite3
+import subprocess
+import sys
 import tempfile
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +55,34 @@ from comparisons.stack.services import airflow_pipeline_settings
 from shared_logic.expected import expectation
 
 ORCHESTRATOR = "airflow"
+DATABASE_VAR = "LAB_INPROCESS_DATABASE"
+DATABASE_WAYS = ("prepared", "migrate", "none")
+_MIGRATE = "from airflow.utils.db import initdb; initdb()"  # in a child: Airflow reads its settings at import
+
+
+def database_way() -> str:
+    """How the run's metadata DB is made (`DATABASE_VAR`), or SystemExit naming the allowed ways."""
+    way = os.environ.get(DATABASE_VAR, "prepared")
+    if way not in DATABASE_WAYS:
+        raise SystemExit(f"{DATABASE_VAR}={way!r}: expected one of {', '.join(DATABASE_WAYS)}")
+    return way
+
+
+def _template_db() -> Path:
+    """Path of a migrated, never-used Airflow DB for this Airflow version; builds it once."""
+    template = Path(tempfile.gettempdir()) / f"lab-airflow-{importlib.metadata.version('apache-airflow')}-template.db"
+    if template.is_file():
+        return template
+    with tempfile.TemporaryDirectory(prefix="lab-airflow-template-") as build:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")} | {
+            "AIRFLOW_HOME": build, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{build}/airflow.db",
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+        subprocess.run([sys.executable, "-c", _MIGRATE], env=env, check=True, stdout=sys.stderr)
+        partial = template.with_suffix(f".{os.getpid()}.partial")  # published atomically, as Prefect's is
+        with closing(sqlite3.connect(Path(build) / "airflow.db")) as src, closing(sqlite3.connect(partial)) as dst:
+            src.backup(dst)
+        os.replace(partial, template)
+    return template
 
 
 def _configure_environment() -> Path | None:
@@ -60,6 +98,8 @@ def _configure_environment() -> Path | None:
         for name in [n for n in os.environ if n.startswith("AIRFLOW__")]:
             del os.environ[name]
         os.environ["AIRFLOW_HOME"] = str(temp_home)
+        if database_way() == "prepared":
+            shutil.copyfile(_template_db(), temp_home / "airflow.db")
     home = Path(os.environ["AIRFLOW_HOME"])
     os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home / 'airflow.db'}")
     os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
@@ -69,13 +109,18 @@ def _configure_environment() -> Path | None:
 
 
 def _ensure_metadata_db() -> None:
-    """Create the metadata schema when the DB is empty; a migrated DB is left alone."""
+    """Create the metadata schema when the DB is empty (a prepared or migrated DB is left alone), unless `none`."""
     from airflow import settings
     from airflow.utils.db import initdb
     from sqlalchemy import inspect
 
-    if not inspect(settings.engine).has_table("alembic_version"):
+    if database_way() != "none" and not inspect(settings.engine).has_table("alembic_version"):
         initdb()
+
+
+def _database_bytes() -> int | None:
+    path = Path(os.environ["AIRFLOW_HOME"]) / "airflow.db"
+    return path.stat().st_size if path.is_file() else None
 
 
 def _state_name(state: object) -> str:
@@ -114,7 +159,8 @@ def run(pair: str, params: dict[str, Any]) -> dict[str, Any]:
     if state != "success":
         failed = sorted(t for t, s in tasks.items() if s != "success")
         error = f"dag run of {ran[-1]} ended {state}; tasks not successful: {failed} (task logs on stderr)"
-    return {"state": "success" if state == "success" else "failed", "tasks": tasks, "error": error, "ran": ran}
+    return {"state": "success" if state == "success" else "failed", "tasks": tasks, "error": error, "ran": ran,
+            "database_bytes": _database_bytes()}
 
 
 def _test(dag: Any, params: dict[str, Any]) -> tuple[str, dict[str, str]]:

@@ -24,12 +24,13 @@ Environment:
   concurrency limits, and the Secret block and Variable from ``LAB_PIPELINE_SECRET`` and
   ``LAB_EXPORT_COUNTRY`` when those are set.
 
-Speed: a fresh Prefect DB costs ~12 s of Alembic migrations at server start. So
-the first run migrates a template DB once per Prefect version
-(``$TMPDIR/lab-prefect-<version>-template.db``) and every run starts from a copy:
-measured 15-20 s a run (about 2 s import, 10-13 s server start, ~1.5 s the flow)
-instead of ~24 s. ``prefect_test_harness()`` was measured too: ~23 s, as it
-always migrates a fresh DB.
+``LAB_INPROCESS_DATABASE`` says how the throw-away API's sqlite DB is made, as in Airflow's runner:
+``prepared`` (the default) copies a template DB migrated once per Prefect version
+(``$TMPDIR/lab-prefect-<version>-template.db``), as a developer's ``~/.prefect/prefect.db`` is
+migrated once and reused; ``none`` (or ``migrate``: Prefect has no separate step) leaves the folder
+empty, so the ephemeral server creates and migrates the DB itself, as on a first flow call (~12 s of
+Alembic migrations). ``prefect_test_harness()`` was measured too: ~23 s a run, as it always migrates
+a fresh DB. The outcome carries the DB file's size (``database_bytes``).
 """
 
 from __future__ import annotations
@@ -149,20 +150,32 @@ def _template_db() -> Path:
 
 
 _sandboxed = False
+_home: Path | None = None
+DATABASE_VAR = "LAB_INPROCESS_DATABASE"
+DATABASE_WAYS = ("prepared", "migrate", "none")
+
+
+def database_way() -> str:
+    """How the throw-away API's DB is made (`DATABASE_VAR`), or SystemExit naming the allowed ways."""
+    way = os.environ.get(DATABASE_VAR, "prepared")
+    if way not in DATABASE_WAYS:
+        raise SystemExit(f"{DATABASE_VAR}={way!r}: expected one of {', '.join(DATABASE_WAYS)}")
+    return way
 
 
 def _sandbox() -> None:
     """Point Prefect at a throw-away local API (once per process), unless PREFECT_API_URL is set."""
-    global _sandboxed
+    global _sandboxed, _home
     if _sandboxed:
         return
     _sandboxed = True
     if not os.environ.get("PREFECT_API_URL"):
-        home = Path(tempfile.mkdtemp(prefix="lab-prefect-inprocess-"))
+        home = _home = Path(tempfile.mkdtemp(prefix="lab-prefect-inprocess-"))
         # atexit runs last-in first-out: registered before Prefect registers the stop of
         # its ephemeral server, the removal runs after that server is gone.
         atexit.register(shutil.rmtree, home, ignore_errors=True)
-        shutil.copyfile(_template_db(), home / "prefect.db")
+        if database_way() == "prepared":
+            shutil.copyfile(_template_db(), home / "prefect.db")
         # Must happen before Prefect is imported: it reads its settings once, at import.
         isolated = _isolated_env(home)
         os.environ.clear()
@@ -191,6 +204,7 @@ def run(pair: str, params: dict[str, Any]) -> dict[str, Any]:
         "tasks": tasks,
         "error": None if ok else f"flow run of {ran[-1]} ended {state.type.value}: {state.message}",
         "ran": ran,
+        "database_bytes": (_home / "prefect.db").stat().st_size if _home and (_home / "prefect.db").is_file() else None,
     }
 
 
