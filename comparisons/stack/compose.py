@@ -166,6 +166,7 @@ def _split_environment(svc: Service) -> tuple[dict[str, str], dict[str, str]]:
     env = service_environment(svc, compose_placement(), placeholders())
     if "PREFECT_UI_API_URL" in env:  # the browser on the host reaches the published port (PrefectHQ/prefect#20879)
         env["PREFECT_UI_API_URL"] = f"http://127.0.0.1:{_host_port('prefect-server')}/api"
+        env["PREFECT_UI_URL"] = f"http://127.0.0.1:{_host_port('prefect-server')}"
     given: dict[str, str] = {}
     files: dict[str, str] = {}
     profile: dict[str, str] = {}

@@ -330,6 +330,9 @@ def _prefect_environment(p: Placement) -> dict[str, str]:
         "PREFECT_HOME": p.prefect_home,
         "PREFECT_API_URL": f"http://{p.prefect_api_host}:{PREFECT_PORT}/api",
         "PREFECT_UI_API_URL": f"http://127.0.0.1:{PREFECT_PORT}/api",
+        # The UI's own address, for the links the server writes (an automation's `ui_url`, failure_alert's
+        # alert): inferred from PREFECT_API_URL otherwise, a host name only the compose network knows.
+        "PREFECT_UI_URL": f"http://127.0.0.1:{PREFECT_PORT}",
         "PREFECT_SERVER_API_HOST": p.bind_host,
         "PREFECT_SERVER_API_PORT": str(PREFECT_PORT),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",

@@ -89,7 +89,7 @@ def test_each_service_runs_the_native_command_and_environment_modulo_placement(
     port_var, port = compose.PUBLISHED_PORTS["prefect-server"]
     for key, native_value in native_env.items():
         compose_value = compose_env[key].replace(f"${{{port_var}:-{port}}}", str(port))
-        if key == "PREFECT_UI_API_URL":  # the browser's address, on the host in both modes
+        if key in ("PREFECT_UI_API_URL", "PREFECT_UI_URL"):  # the browser's address, on the host in both modes
             assert compose_value == native_value
             continue
         assert _shape(compose_value, compose.compose_placement(), {}) == _shape(
