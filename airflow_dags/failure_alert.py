@@ -1,12 +1,10 @@
 """Tell someone when a run fails, on Airflow 3: a notifier as the DAG's `on_failure_callback`.
 
 Twin of prefect_flows/failure_alert.py. `validate` rejects the batch, so the run fails. The scheduler
-marks the run failed (`end_date`) and asks the dag-processor to run the DAG's failure callbacks; there
-the notifier renders its payload (a Jinja template, like any templated field) with the run's context,
-including the task instance that failed, and POSTs it to the webhook of Connection `lab_alerts` (the
-lab's alert receiver; `AIRFLOW_CONN_LAB_ALERTS`). Airflow's provider notifiers (Slack, SMTP, HTTP)
-are built the same way, on `BaseNotifier`. A notifier that fails is logged by the dag-processor, not
-retried: an alert is best-effort on both sides.
+marks it failed (`end_date`) and asks the dag-processor to run the DAG's failure callbacks: there the
+notifier renders its payload (a templated field) with the run's context, the failed task instance
+included, and POSTs it to Connection `lab_alerts` (the lab's alert receiver). Airflow's provider
+notifiers (Slack, SMTP, HTTP) are built the same way; a failed notification is logged, not retried.
 """
 
 import json
@@ -17,15 +15,10 @@ from airflow.sdk import BaseNotifier, Connection, Context, dag, task
 from shared_logic.alerts import extract_feed, validate_strictly
 from shared_logic.orders import load_orders
 
-#: What the alert says, rendered per run: which pipeline, run and task, its state, a link to the task's log.
-ALERT = """{
-  "pipeline": {{ dag.dag_id | tojson }},
-  "run_id": {{ run_id | tojson }},
-  "state": {{ dag_run.state | tojson }},
-  "task": {{ ti.task_id | tojson }},
-  "url": {{ ti.log_url | tojson }},
-  "message": {{ reason | tojson }}
-}"""
+#: Which pipeline, run and task, its state and a link to the task's log: rendered per run.
+ALERT = ('{"pipeline": {{ dag.dag_id | tojson }}, "run_id": {{ run_id | tojson }}, "state": {{ dag_run.state'
+         ' | tojson }}, "task": {{ ti.task_id | tojson }}, "url": {{ ti.log_url | tojson }}, "message": '
+         '{{ reason | tojson }}}')
 
 
 class WebhookNotifier(BaseNotifier):
@@ -39,38 +32,30 @@ class WebhookNotifier(BaseNotifier):
 
     def notify(self, context: Context) -> None:
         conn = Connection.get(self.conn_id)
-        url = f"{conn.schema or 'http'}://{conn.host}:{conn.port}{self.path}"
         body = json.dumps(json.loads(self.payload)).encode()  # a template that renders bad JSON fails here
-        request = urllib.request.Request(url, data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(f"{conn.schema or 'http'}://{conn.host}:{conn.port}{self.path}", data=body,
+                                         method="POST", headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
 
 
 @task
 def extract() -> list[dict]:
-    """Today's raw orders feed."""
     return extract_feed()
 
 
 @task
 def validate(rows: list[dict]) -> list[dict]:
-    """Reject the whole batch if any row is invalid (it is: the pipeline exists to fail here)."""
-    return validate_strictly(rows)
+    return validate_strictly(rows)  # raises: the feed has invalid rows on purpose
 
 
 @task
 def load(rows: list[dict]) -> int:
-    """Load a valid batch into airflow.failure_alert_orders (never reached)."""
-    return load_orders(rows, orchestrator="airflow", table="failure_alert_orders")
+    return load_orders(rows, orchestrator="airflow", table="failure_alert_orders")  # never reached
 
 
-@dag(
-    schedule=None,
-    catchup=False,
-    tags=["lab", "failure_alert"],
-    on_failure_callback=WebhookNotifier(conn_id="lab_alerts", path="/alerts/airflow", payload=ALERT),
-)
+@dag(schedule=None, catchup=False, tags=["lab", "failure_alert"],
+     on_failure_callback=WebhookNotifier(conn_id="lab_alerts", path="/alerts/airflow", payload=ALERT))
 def failure_alert():
     """extract -> validate (fails) -> load; the notifier tells the alert receiver."""
     load(validate(extract()))

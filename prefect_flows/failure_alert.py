@@ -1,12 +1,11 @@
 """Tell someone when a run fails, on Prefect 3: an automation on the flow run entering Failed.
 
 Twin of airflow_dags/failure_alert.py. `validate` rejects the batch, so the flow run fails: its process
-sets the Failed state (`end_time`) and the server turns that into the event `prefect.flow-run.Failed`.
-The automation in config/automations/failure-alert.json (created by the deploy job) triggers on it and
-calls the Webhook block `lab-alerts` (the lab's alert receiver) with its payload, a Jinja template the
-server renders with the run, its flow and the event. Nothing in this file knows about the alert: it
-lives on the server, where it outlives the flow's code and is edited in the UI (Automations). The
-flow-run event does not say which task failed; the alert's link opens the run, where it shows.
+sets the Failed state (`end_time`) and the server records the event `prefect.flow-run.Failed`. The
+automation in config/automations/failure-alert.json (the deploy job creates it) triggers on it and calls
+the Webhook block `lab-alerts` (the lab's alert receiver) with its payload, a Jinja template the server
+renders with the run and its flow. Nothing here knows about the alert: it lives on the server, edited
+in the UI's Automations page. The event does not say which task failed; the alert's link opens the run.
 """
 
 from prefect import flow, task
@@ -17,20 +16,17 @@ from shared_logic.orders import load_orders
 
 @task
 def extract() -> list[dict]:
-    """Today's raw orders feed."""
     return extract_feed()
 
 
 @task
 def validate(rows: list[dict]) -> list[dict]:
-    """Reject the whole batch if any row is invalid (it is: the pipeline exists to fail here)."""
-    return validate_strictly(rows)
+    return validate_strictly(rows)  # raises: the feed has invalid rows on purpose
 
 
 @task
 def load(rows: list[dict]) -> int:
-    """Load a valid batch into prefect.failure_alert_orders (never reached)."""
-    return load_orders(rows, orchestrator="prefect", table="failure_alert_orders")
+    return load_orders(rows, orchestrator="prefect", table="failure_alert_orders")  # never reached
 
 
 @flow(name="failure_alert", log_prints=True)
