@@ -1,10 +1,9 @@
 """Tell someone when a run fails, on Airflow 3: a notifier as the DAG's `on_failure_callback`.
 
-Twin of prefect_flows/failure_alert.py. `validate` rejects the batch, so the run fails. The scheduler
-marks it failed (`end_date`) and asks the dag-processor to run the DAG's failure callbacks: there the
-notifier renders its payload (a templated field) with the run's context, the failed task instance
-included, and POSTs it to Connection `lab_alerts` (the lab's alert receiver). Airflow's provider
-notifiers (Slack, SMTP, HTTP) are built the same way; a failed notification is logged, not retried.
+Twin of prefect_flows/failure_alert.py. `validate` fails the run; the scheduler marks it failed (`end_date`),
+the dag-processor runs the callback: the notifier renders its payload (a templated field) with the run's
+context, failed task included, and POSTs it to Connection `lab_alerts` (the lab's receiver). Provider
+notifiers (Slack, SMTP, HTTP) are built the same way; a failed one is logged, not retried.
 """
 
 import json
@@ -15,15 +14,13 @@ from airflow.sdk import BaseNotifier, Connection, Context, dag, task
 from shared_logic.alerts import extract_feed, validate_strictly
 from shared_logic.orders import load_orders
 
-#: Which pipeline, run and task, its state and a link to the task's log: rendered per run.
 ALERT = ('{"pipeline": {{ dag.dag_id | tojson }}, "run_id": {{ run_id | tojson }}, "state": {{ dag_run.state'
          ' | tojson }}, "task": {{ ti.task_id | tojson }}, "url": {{ ti.log_url | tojson }}, "message": '
-         '{{ reason | tojson }}}')
+         '{{ reason | tojson }}}')  # which pipeline, run and task, its state, a link to the task's log
 
 
 class WebhookNotifier(BaseNotifier):
     """POST a rendered JSON payload to the endpoint of an Airflow HTTP connection."""
-
     template_fields = ("payload",)
 
     def __init__(self, conn_id: str, path: str, payload: str):
@@ -31,12 +28,10 @@ class WebhookNotifier(BaseNotifier):
         self.conn_id, self.path, self.payload = conn_id, path, payload
 
     def notify(self, context: Context) -> None:
-        conn = Connection.get(self.conn_id)
-        body = json.dumps(json.loads(self.payload)).encode()  # a template that renders bad JSON fails here
+        conn, body = Connection.get(self.conn_id), json.dumps(json.loads(self.payload)).encode()  # JSON or fail
         request = urllib.request.Request(f"{conn.schema or 'http'}://{conn.host}:{conn.port}{self.path}", data=body,
                                          method="POST", headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
-            response.read()
+        urllib.request.urlopen(request, timeout=10).close()  # an answer other than 2xx raises
 
 
 @task
