@@ -286,7 +286,7 @@ def up(settings: LabSettings, *, profile: Profile = DEFAULT_PROFILE, progress: P
     timings = {"postgres": time.monotonic() - started}
     progress(f"  postgres: ready on 127.0.0.1:{POSTGRES_PORT}")
     for side in ("lab", "airflow", "prefect"):
-        progress({"lab": "Lab"}.get(side, side.capitalize()))
+        progress(side.capitalize())
         for svc in (s for s in SERVICES if s.side == side):
             env = service_environment(svc, placement, secrets, profile=profile)
             if svc.oneshot:
