@@ -9,7 +9,7 @@ import pytest
 
 from comparisons.authoring import authoring_cost
 from comparisons.bench.plan import PROFILES, SERVED, plan
-from comparisons.bench.sweep import _done_keys
+from comparisons.bench.sweep import LOCAL_DATABASES, _done_keys
 from comparisons.pairs import discover
 from comparisons.publish import publish_session, published
 from comparisons.report.bench_section import load_view, scaling_rows, served_rows, setup_rows, throughput_rows
@@ -217,3 +217,13 @@ def test_publishing_a_session_replaces_only_the_reference_of_its_stack_profile(t
     assert {r.session for _, r in load_bench(reference).records} == {"robust-1", "tuned-2"}
     assert sorted(c.labels["bench_session"] for _, c in load_comparisons(reference).records) == ["robust-1", "tuned-2"]
     assert [v.profile for v in load_view(published(lab))] == ["tuned", "robust"], "newest first"
+
+
+def test_both_local_runs_are_planned_and_each_side_makes_its_database_the_same_way() -> None:
+    for profile, count in (("quick", 1), ("full", 5)):
+        steps = plan(profile, ["etl_basic"])
+        for kind in ("local", "fresh"):
+            assert [s.key for s in steps if s.kind == kind] == [f"{kind}-1-rep{r}" for r in range(1, count + 1)]
+    # Prepared alike on both; with nothing prepared, Airflow is tried as is and then migrated, Prefect as is.
+    assert LOCAL_DATABASES["local"] == {"airflow": ("prepared",), "prefect": ("prepared",)}
+    assert LOCAL_DATABASES["fresh"] == {"airflow": ("none", "migrate"), "prefect": ("none",)}
