@@ -147,3 +147,13 @@ def test_inprocess_run_leaves_the_expected_table(
     expected = expected_fingerprint(pair, lab_env, **params)
     assert actual == expected, f"{side}.{pair} differs from the plain-Python answer"
 
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_a_database_way_the_runners_do_not_know_is_refused_with_the_ways_they_do(side: str, dsn: str) -> None:
+    python = LabSettings.from_environment().venv_bin(side, "python")
+    env = _runner_env(dsn, {}) | {"LAB_INPROCESS_DATABASE": "sqlite-please"}
+    proc = subprocess.run([str(python), "-m", INPROCESS_MODULES[side], "etl_basic"], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert "LAB_INPROCESS_DATABASE='sqlite-please': expected one of prepared, migrate, none" in proc.stderr
