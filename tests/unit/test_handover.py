@@ -19,6 +19,7 @@ from comparisons.clients.base import Handover, poll_until_found
 from comparisons.clients.prefect import PrefectClient
 from comparisons.errors import DownstreamMissingError, LabError
 from comparisons.runner import _run_one
+from comparisons.settings import LabSettings
 from comparisons.store.runs import RunRecord
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -189,9 +190,13 @@ class FakeClient:
         return f"{run.run_id} failed"
 
 
+SETTINGS = LabSettings.from_environment()  # only an alerting pair reads it (its warehouse)
+
+
 def test_the_runner_judges_the_consumer_run_and_keeps_the_producer_and_the_event_figures() -> None:
     client = FakeClient("success")
-    judged, error, handover = _run_one(client, "event_driven", {}, timeout=5)  # type: ignore[arg-type]
+    judged, error, labels = _run_one(SETTINGS, client, "event_driven", {}, timeout=5)  # type: ignore[arg-type]
+    handover = labels.get("handover")
     assert judged.run_id == "c1" and error is None
     assert client.calls == [("expect", "event_driven_consumer"), ("follow", "p1")]
     assert handover is not None and handover["upstream"]["run_id"] == "p1"
@@ -201,15 +206,15 @@ def test_the_runner_judges_the_consumer_run_and_keeps_the_producer_and_the_event
 
 def test_a_failed_producer_is_the_judged_run_and_nothing_is_followed() -> None:
     client = FakeClient("failed")
-    judged, error, handover = _run_one(client, "event_driven", {}, timeout=5)  # type: ignore[arg-type]
-    assert judged.run_id == "p1" and error == "p1 failed" and handover is None
+    judged, error, labels = _run_one(SETTINGS, client, "event_driven", {}, timeout=5)  # type: ignore[arg-type]
+    assert judged.run_id == "p1" and error == "p1 failed" and labels == {}
     assert ("follow", "p1") not in client.calls
 
 
 def test_a_pair_without_a_downstream_is_not_followed() -> None:
     client = FakeClient("success")
-    judged, _, handover = _run_one(client, "etl_basic", {}, timeout=5)  # type: ignore[arg-type]
-    assert judged.run_id == "p1" and handover is None and client.calls == []
+    judged, _, labels = _run_one(SETTINGS, client, "etl_basic", {}, timeout=5)  # type: ignore[arg-type]
+    assert judged.run_id == "p1" and labels == {} and client.calls == []
 
 
 def test_the_run_line_says_the_event_figures_and_survives_a_consumer_that_never_started() -> None:
