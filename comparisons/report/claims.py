@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from comparisons.authoring import authoring_cost
 from comparisons.metrics import summarise, verdict
 from comparisons.pairs import Pair
-from comparisons.report.bench_section import BenchView, _totals, fresh_attempts
+from comparisons.report.bench_section import BenchView, _totals, fresh_attempts, local_databases
 from comparisons.settings import SIDES
 from comparisons.store.comparison import Comparison
 
@@ -123,7 +123,7 @@ def _local_claims(view: BenchView) -> list[Claim]:
         faster = verdict(seconds["prefect"], seconds["airflow"])
         found.append(Claim(
             "Local execution / testing", "Airflow: complex setup; Prefect: instant, like regular functions",
-            f"in-process run of etl_basic, process start included, each side's SQLite database migrated once: "
+            f"in-process run of etl_basic, process start included, {local_databases(view)}: "
             f"Airflow `dag.test()` {_short(seconds['airflow'])} (no server: it runs the tasks in-process), Prefect "
             f"flow call {_short(seconds['prefect'])} (it starts a temporary server of its own); {RULE}: "
             f"Prefect {faster}",
