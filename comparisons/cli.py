@@ -13,7 +13,7 @@ from typing import Any
 
 from comparisons.errors import BadParametersError, LabError
 from comparisons.settings import LabSettings
-from comparisons.stack.services import DEFAULT_PROFILE, PROFILES
+from comparisons.stack.services import DEFAULT_PROFILE, PROFILES, SCALE_OUT_MAX
 
 __all__ = ["main"]
 
@@ -69,6 +69,17 @@ def _positive(text: str) -> int:
     return value
 
 
+def _scale_out(text: str) -> int:
+    """argparse type for `--scale-out`: workers per orchestrator, refused outside the allowed range."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of workers, got {text!r}") from None
+    if not 1 <= value <= SCALE_OUT_MAX:
+        raise argparse.ArgumentTypeError(f"{value} workers is out of range: give 1 to {SCALE_OUT_MAX}")
+    return value
+
+
 def cmd_setup(settings: LabSettings, args: argparse.Namespace) -> int:
     from comparisons.stack import environments
 
@@ -86,7 +97,7 @@ def cmd_up(settings: LabSettings, args: argparse.Namespace) -> int:
     print("Environments (uv, locked)")
     environments.sync(settings, ("airflow", "prefect"))
     started = time.monotonic()
-    native.up(settings, profile=args.profile)
+    native.up(settings, profile=args.profile, scale_out=args.scale_out)
     print(f"Stack healthy in {time.monotonic() - started:.0f} s.")
     return cmd_status(settings, args)
 
@@ -243,7 +254,8 @@ def cmd_bench(settings: LabSettings, args: argparse.Namespace) -> int:
     from comparisons.stack import environments
 
     environments.sync(settings, ("airflow", "prefect"))
-    _, failed = sweep(settings, profile="quick" if args.quick else "full", stack_profile=args.profile,
+    plan = "scale-out" if args.scale_out else ("quick" if args.quick else "full")
+    _, failed = sweep(settings, profile=plan, stack_profile=args.profile,
                       restart=not args.no_restart, new=args.new, timeout=args.timeout, repeat=args.repeat)
     html, markdown = build_report(settings)
     print(f"Report: {html}\n        {markdown}")
@@ -352,6 +364,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lock", action="store_true", help="re-resolve requirements/*.in into the locks first")
     p = add("up", cmd_up, "start PostgreSQL, Airflow and Prefect as local processes")
     p.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE, help=PROFILE_HELP)
+    p.add_argument("--scale-out", type=_scale_out, default=0, metavar="N",
+                   help=f"Airflow on the CeleryExecutor with Redis (Debian's redis-server) and N Celery workers, "
+                        f"and N Prefect workers on the pool (1 to {SCALE_OUT_MAX}; docs/scale-out.md)")
     add("deploy", cmd_deploy, "register every flow of prefect_flows/ as a deployment (Airflow needs no step)")
     add("down", cmd_down, "stop every process the lab started, and nothing else")
     add("compose", cmd_compose, "(re)write docker-compose.yml and docker/ from the one definition")
@@ -368,7 +383,11 @@ def build_parser() -> argparse.ArgumentParser:
     add("report", cmd_report, "write the HTML and Markdown report from the stored files alone (no server)")
     p = add("bench", cmd_bench, "benchmark sweep: every pair repeated, chains, fan-outs, bursts, payloads, "
             "setup cost; resumable")
-    p.add_argument("--quick", action="store_true", help="the small sweep CI runs (default: the full sweep)")
+    shapes = p.add_mutually_exclusive_group()
+    shapes.add_argument("--quick", action="store_true", help="the small sweep CI runs (default: the full sweep)")
+    shapes.add_argument("--scale-out", action="store_true",
+                        help="fan-outs and bursts on the default stack, then with 1, 2 and 4 workers a side, and "
+                             "every pair once with 2 (about an hour; docs/scale-out.md)")
     p.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE,
                    help=f"the stack's settings to measure: {PROFILE_HELP}")
     p.add_argument("--no-restart", action="store_true", help="measure the running stack (skip the cold start)")

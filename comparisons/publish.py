@@ -17,7 +17,7 @@ from pathlib import Path
 
 from comparisons.errors import LabError
 from comparisons.settings import LabSettings
-from comparisons.store.bench import load_bench
+from comparisons.store.bench import BenchRecord, load_bench
 from comparisons.store.comparison import load_comparisons
 from comparisons.store.drift import FOLDER as DRIFT_FOLDER
 from comparisons.store.drift import latest as latest_drift
@@ -49,9 +49,14 @@ def _session_files(results: Path, session: str) -> list[Path]:
             + [path for path, r in records if r.session == session and r.kind != "error"])
 
 
+def _scale_out(setup: BenchRecord) -> bool:
+    return (setup.values.get("plan") or {}).get("name") == "scale-out"
+
+
 def publish_session(settings: LabSettings, session: str, *, partial: bool = False,
                     progress: Callable[[str], None] = print) -> int:
-    """Copy a finished bench session into `published/`, replacing the previous one of its stack profile."""
+    """Copy a finished bench session into `published/`, replacing the previous one of its stack profile
+    and kind (a scale-out session replaces only the scale-out session of its profile)."""
     records, _ = load_bench(settings.results)
     known = sorted({r.session for _, r in records})
     setup = next((r for _, r in records if r.session == session and r.kind == "setup"), None)
@@ -68,8 +73,9 @@ def publish_session(settings: LabSettings, session: str, *, partial: bool = Fals
                        f"(first: {', '.join(missing[:3])}). Run `./lab bench` to resume it, or publish it as it is "
                        f"with --partial (the docs then say which steps are missing).")
     target = published(settings).results
-    # The previous reference session of the same stack profile goes, as a whole; the other profiles' stay.
-    replaced = {r.session for _, r in load_bench(target).records if r.profile == setup.profile}
+    # The previous reference session of the same stack profile and kind goes, as a whole; the others stay.
+    replaced = {r.session for _, r in load_bench(target).records
+                if r.kind == "setup" and r.profile == setup.profile and _scale_out(r) == _scale_out(setup)}
     for old in replaced:
         shutil.rmtree(target / "bench" / old, ignore_errors=True)
     for path, comparison in load_comparisons(target).records:

@@ -27,6 +27,10 @@ class Step:
     repetition: int
     kind: Kind = "pair"
     warmup: bool = False
+    workers: int | None = None
+    """The stack's shape (`scale-out` plan): 0 the default stack (LocalExecutor, one Prefect worker),
+    N scaled out to N Celery and N Prefect workers; None: the stack the sweep started."""
+    sides: tuple[str, ...] = ("airflow", "prefect")
 
     @property
     def key(self) -> str:
@@ -34,7 +38,8 @@ class Step:
         tag = "warmup" if self.warmup else f"rep{self.repetition}"
         subject = {"pair": self.pair, "served": f"{self.pair}-{self.size}"}.get(  # catalogue pairs: size 0
             self.workload, str(self.size))
-        return f"{self.workload}-{subject}-{tag}"
+        shape = "" if self.workers is None else f"-w{self.workers}"
+        return f"{self.workload}-{subject}{shape}-{tag}"
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,10 @@ class SweepProfile:
     """Workloads whose runs have the orchestrators' memory sampled (peak under fan-out)."""
     served_repeat: int = 0
     """Repetitions of each `SERVED` pair through Prefect's worker and through `prefect.serve` (0: none)."""
+    workers: tuple[int, ...] = ()
+    """Stack shapes to measure the fan-outs and bursts on, one after another (`Step.workers`)."""
+    sized_shapes: dict[tuple[str, int], tuple[int, ...]] = field(default_factory=dict)
+    """The shapes a costly size runs on (all of `workers` when absent)."""
 
     def repetitions(self, workload: str, size: int, repeat: int | None = None) -> int:
         wanted = repeat or self.repeat
@@ -70,6 +79,12 @@ PROFILES: dict[str, SweepProfile] = {
         # (it resumes where it stopped, so it may span sittings). A burst of K gives K latencies a run.
         fewer={("fanout", 1000): 3, ("concurrent", 50): 3},
         catalogue=True, local_repeat=5, served_repeat=5),
+    # Scale-out (docs/scale-out.md): the default stack, then 1, 2 and 4 workers a side. Sized to about an
+    # hour on 2 cores: Airflow's 1000-way map takes over 3 minutes a run, so it runs on the default stack and
+    # at 4 workers only; a Prefect burst on the default stack is the same as at 1 worker (one worker either
+    # way), so it runs once, at 1.
+    "scale-out": SweepProfile(repeat=3, sizes={"fanout": (100, 1000), "concurrent": (10, 50)},
+                              memory_workloads=(), workers=(0, 1, 2, 4), sized_shapes={("fanout", 1000): (0, 4)}),
 }
 
 #: Pairs run both ways on Prefect (worker and `prefect.serve`): (pair, parameters, size).
@@ -84,12 +99,39 @@ WORKLOAD_PAIRS: dict[str, tuple[str, str | None]] = {
 }
 
 
+#: The shape the scale-out plan runs the whole catalogue on, once: what `./lab up --scale-out 2` gives.
+CATALOGUE_SHAPE = 2
+
+
+def _scale_out_plan(settings: SweepProfile, pairs: list[str], repeat: int | None) -> list[Step]:
+    """For each stack shape: a warm-up, then each fan-out (both sides, outputs compared) and each burst."""
+    steps: list[Step] = []
+    fanout, parameter = WORKLOAD_PAIRS["fanout"]
+    burst, _ = WORKLOAD_PAIRS["concurrent"]
+    for workers in settings.workers:
+        if burst in pairs:
+            steps.append(Step("pair", burst, {}, 0, 0, warmup=True, workers=workers))
+        for size in settings.sizes.get("fanout", ()) if fanout in pairs else ():
+            if workers in settings.sized_shapes.get(("fanout", size), settings.workers):
+                steps += [Step("fanout", fanout, {parameter: size}, size, r, workers=workers)
+                          for r in range(1, (repeat or settings.repeat) + 1)]
+        sides = ("airflow",) if workers == 0 else ("airflow", "prefect")
+        for size in settings.sizes.get("concurrent", ()) if burst in pairs else ():
+            steps += [Step("concurrent", burst, {}, size, r, kind="concurrent", workers=workers, sides=sides)
+                      for r in range(1, (repeat or settings.repeat) + 1)]
+        if workers == CATALOGUE_SHAPE:  # every pair once on the scaled-out stack, outputs compared
+            steps += [Step("pair", pair, {}, 0, 1, workers=workers) for pair in pairs]
+    return steps
+
+
 def plan(profile: str, pairs: list[str], repeat: int | None = None) -> list[Step]:
     """Every step of a sweep: one warm-up run per pair first, then the repetitions of each size.
 
     `repeat` overrides the profile's repetition count (the costliest sizes keep their lower cap).
     """
     settings = PROFILES[profile]
+    if settings.workers:
+        return _scale_out_plan(settings, pairs, repeat)
     steps: list[Step] = []
     measured_by_workloads = {pair for pair, _ in WORKLOAD_PAIRS.values()} - {WORKLOAD_PAIRS["concurrent"][0]}
     if settings.catalogue:  # every other pair of the catalogue, at its defaults

@@ -32,7 +32,7 @@ from comparisons.pairs import discover
 from comparisons.runner import alternate, clients, credentials, prepare_parameters, run_comparison
 from comparisons.settings import LabSettings
 from comparisons.stack import environments, native
-from comparisons.stack.services import CONCURRENCY_CAPS, Profile, warehouse_dsn
+from comparisons.stack.services import CONCURRENCY_CAPS, SCALE_OUT_CAPS, Profile, warehouse_dsn
 from comparisons.store.bench import BenchRecord, load_bench, write_bench
 from comparisons.store.comparison import load_comparisons
 from comparisons.store.provenance import git_commit, host_info
@@ -165,17 +165,21 @@ def _measure(settings: LabSettings, sides: list[OrchestratorClient], step: Step,
             parameters = prepare_parameters(sides, step.pair, step.parameters)
             labels = {"bench_session": session, "key": step.key, "workload": step.workload,
                       "size": step.size, "warmup": step.warmup, "repetition": step.repetition}
+            if step.workers is not None:
+                labels["workers"] = step.workers
             comparison = run_comparison(settings, alternate(sides, step.repetition), step.pair, parameters,
                                         timeout=timeout, labels=labels)
             outcome = comparison.status
         else:
             parameters = prepare_parameters(sides, step.pair, step.parameters)
             values = {}
-            for c in alternate(sides, step.repetition):
+            for c in alternate([c for c in sides if c.name in step.sides], step.repetition):
                 with native.measuring_only(settings, c.name):
                     values[c.name] = _burst(c, step.pair, parameters, step.size, timeout)
             values["order"] = list(values)
             values["size"] = step.size
+            if step.workers is not None:
+                values["workers"] = step.workers
             outcome = ", ".join(f"{n} {v['succeeded']}/{v['triggered']}" for n, v in values.items()
                                 if isinstance(v, dict))
     harness_cpu, wall = time.process_time() - cpu_before, time.monotonic() - wall_before
@@ -195,6 +199,25 @@ def _measure(settings: LabSettings, sides: list[OrchestratorClient], step: Step,
     return outcome
 
 
+def _reshape(settings: LabSettings, workers: int, session: str, stack_profile: Profile, host: dict[str, Any],
+             versions: dict[str, str], done: set[str], progress: Progress) -> None:
+    """Restart the stack with `workers` a side (0: the default stack); the first time, record what it took."""
+    shape = f"{workers} workers a side" if workers else "the default stack"
+    progress(f"  restarting the stack with {shape} (`./lab up --scale-out {workers}`)" if workers
+             else f"  restarting the stack as {shape}")
+    native.down(settings, progress=lambda line: None)
+    healthy = native.up(settings, profile=stack_profile, scale_out=workers, progress=lambda line: None)
+    time.sleep(5)  # let start-up settle before reading idle memory, as the setup step does
+    key = f"shape-w{workers}"
+    if key not in done:
+        write_bench(settings.results, BenchRecord("shape", session, key, {
+            "workers": workers, "seconds_to_healthy": healthy, "idle": side_usage(settings),
+            "caps": {side: [list(cap) for cap in caps] for side, caps in SCALE_OUT_CAPS.items()} if workers else {}},
+            host, versions, stack_profile))
+        done.add(key)
+    progress(f"  {shape}: healthy in {sum(healthy.values()):.0f} s")
+
+
 def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profile = "tuned",
           restart: bool = True, new: bool = False, timeout: float = 900.0, repeat: int | None = None,
           progress: Progress = print) -> tuple[str, list[str]]:
@@ -204,11 +227,13 @@ def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profi
     host = host_info()
     progress(f"bench session {session} (plan {profile}, stack profile {stack_profile}); "
              f"{len(done)} steps already recorded")
+    steps = plan(profile, [p.name for p in discover(settings)], repeat)
+    first_shape = next((s.workers for s in steps if s.workers is not None), 0) or 0
     if "setup" not in done:
         if restart:
             progress("restarting the stack to time it from cold processes")
             native.down(settings, progress=lambda line: None)
-        healthy = native.up(settings, profile=stack_profile, progress=progress)
+        healthy = native.up(settings, profile=stack_profile, scale_out=first_shape, progress=progress)
         time.sleep(5)  # let start-up settle before reading idle memory
         idle = side_usage(settings)
         progress("install cost")
@@ -216,7 +241,7 @@ def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profi
                   "restarted": restart, "git_commit": git_commit(settings.root),
                   "caps": {side: [list(cap) for cap in caps] for side, caps in CONCURRENCY_CAPS.items()},
                   "plan": {"name": profile, "repeat": repeat or PROFILES[profile].repeat,
-                           "steps": [step.key for step in plan(profile, [p.name for p in discover(settings)], repeat)]}}
+                           "steps": [step.key for step in steps]}}
         write_bench(settings.results, BenchRecord("setup", session, "setup", values, host,
                                                   _versions(clients(settings)), stack_profile))
     elif native.current_profile(settings) != stack_profile:
@@ -224,7 +249,6 @@ def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profi
                          f"restart it with `./lab up --profile {stack_profile}` or drop --no-restart")
     sides = clients(settings)
     versions = _versions(sides)
-    steps = plan(profile, [p.name for p in discover(settings)], repeat)
     memory_workloads = PROFILES[profile].memory_workloads
     dsn = warehouse_dsn(native.native_placement(settings), credentials(settings))
     failed: list[str] = []
@@ -237,6 +261,8 @@ def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profi
             f"{step.pair} size {step.size} " + ("warm-up" if step.warmup else f"rep {step.repetition}"))
         progress(label)
         try:
+            if step.workers is not None and step.workers != native.current_scale_out(settings):
+                _reshape(settings, step.workers, session, stack_profile, host, versions, done, progress)
             outcome = _measure(settings, sides, step, session, dsn, host, versions, stack_profile, timeout,
                                sample_memory=step.workload in memory_workloads)
         except LabError as error:  # recorded, shown, and retried when the session resumes

@@ -45,25 +45,31 @@ class BenchView:
     def setup(self) -> BenchRecord | None:
         return next(iter(self.of_kind("setup")), None)
 
+    @property
+    def plan(self) -> str:
+        """The sweep's plan (`full`, `quick`, `scale-out`), as its setup record stored it."""
+        return str(((self.setup.values.get("plan") or {}).get("name") if self.setup else None) or "full")
+
     def counted(self, workload: str) -> list[Comparison]:
         return [c for c in self.comparisons if c.labels.get("workload") == workload
                 and not c.labels.get("warmup") and c.status == "equal"]
 
 
 def load_view(settings: LabSettings) -> list[BenchView]:
-    """The newest bench session of each stack profile, newest first."""
+    """The newest bench session of each stack profile, and the newest scale-out session of each, newest first."""
     records = load_bench(settings.results).records  # what cannot be read is listed by the report (`store`)
     comparisons = load_comparisons(settings.results).records
     sessions: dict[str, list[BenchRecord]] = defaultdict(list)
     for _, record in records:
         sessions[record.session].append(record)
-    newest: dict[str, str] = {}
+    newest: dict[tuple[str, bool], str] = {}
     for session, items in sorted(sessions.items()):
-        if any(r.kind == "setup" for r in items):
-            newest[items[0].profile] = session
+        setup = next((r for r in items if r.kind == "setup"), None)
+        if setup is not None:
+            newest[(items[0].profile, (setup.values.get("plan") or {}).get("name") == "scale-out")] = session
     return [BenchView(session, profile, [c for _, c in comparisons if c.labels.get("bench_session") == session],
                       sessions[session], bench_folder(settings.results, session))
-            for profile, session in sorted(newest.items(), key=lambda kv: kv[1], reverse=True)]
+            for (profile, _), session in sorted(newest.items(), key=lambda kv: kv[1], reverse=True)]
 
 
 def _fmt(values: list[float], unit: str = "s") -> str:
@@ -381,6 +387,10 @@ def sweep_conditions(view: BenchView) -> str:
 
 
 def bench_markdown(view: BenchView, pairs: list[Pair], whose: str = "your machine") -> str:
+    if view.plan == "scale-out":
+        from comparisons.report.scale_out_section import scale_out_markdown
+
+        return scale_out_markdown(view, whose)
     parts = [f"## Benchmark, {whose} — session {view.session}, {view.profile} profile", "",
              f"Conditions: {sweep_conditions(view)}.", ""]
     parts += [_md_table(SETUP_HEADER, setup_rows(view)), ""]
@@ -422,6 +432,10 @@ def _by_pair(view: BenchView) -> dict[str, list[Comparison]]:
 
 
 def bench_html(view: BenchView, pairs: list[Pair], whose: str = "your machine") -> str:
+    if view.plan == "scale-out":
+        from comparisons.report.scale_out_section import scale_out_html
+
+        return scale_out_html(view, whose)
     anchor = "reference" if whose != "your machine" else "yours"
     out = [f"<section id=bench-{anchor}-{view.profile}><h2>Benchmark, {html.escape(whose)} — {view.profile} "
            f"profile</h2>",

@@ -273,8 +273,9 @@ def build_report(settings: LabSettings) -> tuple[Path, Path]:
     authoring_html, authoring_md = authoring_section(settings)
     # The claims are judged on the lab's own settings (the stock profile's figures sit beside them), from
     # the user's own full sweep where there is one, else from the reference session.
-    judged = next((v for v in views + reference_views if v.profile == DEFAULT_PROFILE and v.counted("fanout")),
-                  next(iter(reference_views or views), None))
+    sweeps = [v for v in views + reference_views if v.plan != "scale-out"]
+    judged = next((v for v in sweeps if v.profile == DEFAULT_PROFILE and v.counted("fanout")),
+                  next(iter(sweeps), None))
     claims_html, claims_md = claims_section(discover(settings), judged)
     body += [authoring_html, claims_html]
     markdown += "\n" + claims_md + "\n" + authoring_md

@@ -35,10 +35,12 @@ from comparisons.stack.services import (
     PREFECT_PORT,
     PREFECT_VERSION,
     REPO_ROOT,
+    SCALE_OUT_SERVICES,
     SERVICES,
     Placement,
     Service,
     locked_version,
+    service,
     service_environment,
 )
 
@@ -114,6 +116,7 @@ def compose_placement() -> Placement:
         airflow_api_host="airflow-apiserver",
         prefect_api_host="prefect-server",
         alert_host="alert-receiver",
+        redis_host="redis",
         bind_host="0.0.0.0",
         root="/opt/lab",
         airflow_home="/opt/airflow",
@@ -155,7 +158,7 @@ def _prefect_profile(settings: Mapping[str, str]) -> str:
     return "\n".join([*lines, *(f"{key} = {json.dumps(value)}" for key, value in settings.items())]) + "\n"
 
 
-def _split_environment(svc: Service) -> tuple[dict[str, str], dict[str, str]]:
+def _split_environment(svc: Service, *, scale_out: bool = False) -> tuple[dict[str, str], dict[str, str]]:
     """(the environment compose gives `svc`, secret file -> template) for one service.
 
     How each kind of setting reads a file: Airflow's sensitive options through their `_CMD` form,
@@ -163,7 +166,7 @@ def _split_environment(svc: Service) -> tuple[dict[str, str], dict[str, str]]:
     through a profile file (`PREFECT_PROFILES_PATH`; Prefect reads no `_FILE` variables), and
     Airflow's connection is imported into its database by airflow-init.
     """
-    env = service_environment(svc, compose_placement(), placeholders())
+    env = service_environment(svc, compose_placement(), placeholders(), scale_out=scale_out)
     if "PREFECT_UI_API_URL" in env:  # the browser on the host reaches the published port (PrefectHQ/prefect#20879)
         env["PREFECT_UI_API_URL"] = f"http://127.0.0.1:{_host_port('prefect-server')}/api"
         env["PREFECT_UI_URL"] = f"http://127.0.0.1:{_host_port('prefect-server')}"
@@ -204,10 +207,9 @@ def secret_templates() -> dict[str, str]:
     files: dict[str, str] = {"postgres/LAB_POSTGRES_PASSWORD": _TOKEN.format("LAB_POSTGRES_PASSWORD")}
     files |= {f"postgres/{key}": _TOKEN.format(key) for _, key in DATABASES.values()}
     files["airflow/LAB_ADMIN_PASSWORD"] = _TOKEN.format("LAB_ADMIN_PASSWORD")  # airflow-init's passwords file
-    for svc in SERVICES:
-        for name, template in _split_environment(svc)[1].items():
+    for svc, scale_out in [*((s, False) for s in SERVICES), *((s, True) for s in (*SERVICES, *SCALE_OUT_SERVICES))]:
+        for name, template in _split_environment(svc, scale_out=scale_out)[1].items():  # docker/scale-out.yml too
             assert files.setdefault(name, template) == template, f"{name} differs between services"
-    files["airflow/AIRFLOW__CELERY__RESULT_BACKEND"] = celery_result_backend()  # docker/scale-out.yml
     files["lab/lab.env"] = "".join(f"{key}={_TOKEN.format(key)}\n" for key in HARNESS_SECRETS)
     return files
 
@@ -222,9 +224,9 @@ def _host_port(name: str) -> str:
     return f"${{{variable}:-{port}}}"
 
 
-def compose_environment(svc: Service) -> dict[str, str]:
+def compose_environment(svc: Service, *, scale_out: bool = False) -> dict[str, str]:
     """The native environment with the compose placement, each secret read from a file."""
-    env = _split_environment(svc)[0]
+    env = _split_environment(svc, scale_out=scale_out)[0]
     env |= COMPOSE_ONLY_ENVIRONMENT.get(svc.name, {})
     return env
 
@@ -291,6 +293,9 @@ def _healthcheck(svc: Service) -> dict[str, Any] | None:
         return {"test": test, **_SLOW_HEALTH_TIMING}
     if svc.health is None:
         return None
+    if svc.health.shell:  # the command native mode runs, in the container's shell ($$: compose's escape)
+        timing = _SLOW_HEALTH_TIMING if svc.side == "airflow" and svc.name != "redis" else _HEALTH_TIMING
+        return {"test": ["CMD-SHELL", svc.health.shell.replace("$", "$$")], **timing}
     url = _inside(svc.health.url, svc, compose_placement())
     test = _probe(url, any_online=True) if svc.name == "prefect-worker" else _probe(
         url, svc.health.json_path, svc.health.expect)
@@ -303,12 +308,14 @@ def _mounts(group: str) -> list[Any]:
 
 
 def _depends_on(svc: Service) -> dict[str, dict[str, str]]:
+    if svc.name == "redis":
+        return {}
     gates = {"postgres": {"condition": "service_healthy"}}
     needs = list(svc.depends_on)
     if svc.side == "airflow" and not svc.oneshot and "airflow-init" not in needs:
         needs.insert(0, "airflow-init")
     for name in needs:
-        oneshot = next(s for s in SERVICES if s.name == name).oneshot
+        oneshot = service(name).oneshot
         gates[name] = {"condition": "service_completed_successfully" if oneshot else "service_healthy"}
     return gates
 
@@ -334,9 +341,17 @@ def _lab_service_block(svc: Service) -> dict[str, Any]:
     return block | {"depends_on": _depends_on(svc), "restart": "unless-stopped"}
 
 
-def _service_block(svc: Service) -> dict[str, Any]:
+def _redis_block(svc: Service) -> dict[str, Any]:
+    """The official redis image runs as its own user with its data in /data; nothing is saved here."""
+    return {"image": REDIS_IMAGE, "command": list(svc.command), "healthcheck": _healthcheck(svc),
+            "restart": "unless-stopped"}
+
+
+def _service_block(svc: Service, *, scale_out: bool = False) -> dict[str, Any]:
     if svc.side == "lab":
         return _lab_service_block(svc)
+    if svc.name == "redis":
+        return _redis_block(svc)
     block: dict[str, Any] = {}
     if svc.side == "airflow":
         block["image"] = AIRFLOW_IMAGE
@@ -347,14 +362,15 @@ def _service_block(svc: Service) -> dict[str, Any]:
                           "args": {"PREFECT_IMAGE": PREFECT_BASE_IMAGE}}
     block["command"] = compose_command(svc)
     block["working_dir"] = compose_placement().root  # native mode runs every service from the lab's root
-    block["environment"] = compose_environment(svc) | (AIRFLOW_COMPOSE_ONLY if svc.side == "airflow" else {})
+    block["environment"] = compose_environment(svc, scale_out=scale_out) | (
+        AIRFLOW_COMPOSE_ONLY if svc.side == "airflow" else {})
     mounts = _mounts("airflow" if svc.side == "airflow" else (
         "prefect-server" if svc.name == "prefect-server" else "prefect"))
     if svc.side == "airflow":
         mounts.insert(0, f"airflow-home:{compose_placement().airflow_home}")
     # Where task bodies run (the dag-processor runs only callbacks), plus airflow-init, which hands
     # these folders to AIRFLOW_UID.
-    if svc.name in ("airflow-init", "airflow-scheduler", "prefect-worker"):
+    if svc.name in ("airflow-init", "airflow-scheduler", "airflow-worker", "prefect-worker"):
         mounts.append(f"work-log:{compose_placement().work_log}")
         mounts.append(f"parallel-files:{PARALLEL_FILES}")
     if svc.name == "prefect-worker":
@@ -447,54 +463,24 @@ def compose_document() -> dict[str, Any]:
                                                "prefect-storage", SECRETS_VOLUME)}}
 
 
-def _celery_environment() -> dict[str, str]:
-    """The executor and its broker; the result backend's URL is a secret, read like the others."""
-    return {
-        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
-        "AIRFLOW__CELERY__BROKER_URL": "redis://redis:6379/0",
-        "AIRFLOW__CELERY__RESULT_BACKEND_CMD": f"cat {SECRETS_DIR}/airflow/AIRFLOW__CELERY__RESULT_BACKEND",
-    }
-
-
-def celery_result_backend() -> str:
-    """Template of the Celery result backend (Airflow's database), written by `compose_secrets`."""
-    role, key = DATABASES["airflow"]
-    host = compose_placement().postgres_host
-    return f"db+postgresql://{role}:{_TOKEN.format(key)}@{host}:{POSTGRES_PORT}/airflow"
-
-
 def scale_out_document() -> dict[str, Any]:
     """An override: Airflow's CeleryExecutor with Redis and `--scale airflow-worker=N` Celery workers.
 
     A compose profile can add services but cannot change the executor of the ones already defined,
     so scale-out is a second file layered on the first (`-f docker-compose.yml -f docker/scale-out.yml`).
-    Each worker runs tasks as the scheduler does, with the scheduler's environment.
+    Everything in it comes from the one definition native `--scale-out` starts (`SCALE_OUT_SERVICES`,
+    `celery_environment`); `--scale prefect-worker=N` needs nothing added.
     """
-    celery = _celery_environment()
-    services: dict[str, Any] = {svc.name: {"environment": dict(celery)} for svc in SERVICES if svc.side == "airflow"}
+    services: dict[str, Any] = {}
+    for svc in (s for s in SERVICES if s.side == "airflow"):
+        base, scaled = compose_environment(svc), compose_environment(svc, scale_out=True)
+        services[svc.name] = {"environment": {k: v for k, v in scaled.items() if base.get(k) != v}}
     services["airflow-scheduler"]["depends_on"] = {"redis": {"condition": "service_healthy"}}
-    scheduler = _service_block(next(s for s in SERVICES if s.name == "airflow-scheduler"))
-    worker_env = scheduler["environment"] | celery
-    worker_env["DUMB_INIT_SETSID"] = "0"  # the official image's entrypoint: let Celery shut down warmly
-    services["redis"] = {
-        "image": REDIS_IMAGE,
-        "healthcheck": {"test": ["CMD", "redis-cli", "ping"], **_HEALTH_TIMING},
-        "restart": "unless-stopped",
-    }
-    services["airflow-worker"] = {
-        "image": AIRFLOW_IMAGE,
-        "user": AIRFLOW_USER,
-        "command": ["airflow", "celery", "worker"],
-        "working_dir": scheduler["working_dir"],
-        "environment": worker_env,
-        "volumes": scheduler["volumes"],
-        "healthcheck": {"test": ["CMD-SHELL", "celery --app airflow.providers.celery.executors.celery_executor.app "
-                                 'inspect ping -d "celery@$${HOSTNAME}"'], **_SLOW_HEALTH_TIMING},
-        "depends_on": {"redis": {"condition": "service_healthy"},
-                       "airflow-init": {"condition": "service_completed_successfully"},
-                       "airflow-apiserver": {"condition": "service_healthy"}},
-        "restart": "unless-stopped",
-    }
+    redis, worker = SCALE_OUT_SERVICES
+    services["redis"] = _service_block(redis)
+    block = _service_block(worker, scale_out=True)
+    block["environment"]["DUMB_INIT_SETSID"] = "0"  # the official image's entrypoint: let Celery shut down warmly
+    services["airflow-worker"] = block
     return {"services": services}
 
 

@@ -16,7 +16,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -33,6 +33,9 @@ from comparisons.stack.services import (
     POSTGRES_PORT,
     PREFECT_PORT,
     PROFILES,
+    REDIS_PORT,
+    SCALE_OUT_MAX,
+    SCALE_OUT_SERVICES,
     SERVED_SUFFIX,
     SERVICES,
     Placement,
@@ -41,8 +44,9 @@ from comparisons.stack.services import (
     service_environment,
 )
 
-__all__ = ["ServiceStatus", "current_profile", "deploy", "down", "kill_service", "lab_processes",
-           "native_placement", "process_table", "start_service", "status", "stop_service", "tree_members", "up"]
+__all__ = ["ServiceStatus", "check_scale_out", "current_profile", "current_scale_out", "deploy", "down", "kill_service",
+           "lab_processes", "native_placement", "process_table", "stack_services", "start_service", "status",
+           "stop_service", "tree_members", "up"]
 
 START_TIMEOUT_S = 180.0
 Progress = Callable[[str], None]
@@ -55,6 +59,7 @@ def native_placement(settings: LabSettings) -> Placement:
         airflow_api_host="127.0.0.1",
         prefect_api_host="127.0.0.1",
         alert_host="127.0.0.1",
+        redis_host="127.0.0.1",
         bind_host="127.0.0.1",
         root=str(settings.root),
         airflow_home=str(settings.state / "airflow-home"),
@@ -75,11 +80,17 @@ class ServiceStatus:
 
 
 def _proc_start_time(pid: int) -> str | None:
+    """The process's start time (clock ticks since boot), or None when it is gone or a zombie: a
+    service started by this very process (a test, the sweep) stays a zombie until it is reaped."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return stat.rsplit(")", 1)[1].split()[19]
+    if fields[0] == "Z":
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        return None
+    return fields[19]
 
 
 def _pid_file(settings: LabSettings, name: str) -> Path:
@@ -169,14 +180,27 @@ def _lookup(document: object, path: tuple[str, ...]) -> object:
     return document
 
 
-def is_healthy(svc: Service) -> bool:
+HEALTH_COMMAND_TIMEOUT_S = 60.0
+
+
+def is_healthy(svc: Service, env: Mapping[str, str] | None = None) -> bool:
+    """Whether `svc` answers its health check; `env` is its environment, for a command check."""
     if svc.health is None:
         return True
+    if svc.health.shell:
+        try:
+            check = subprocess.run(["/bin/sh", "-c", svc.health.shell], env=env, capture_output=True,
+                                   timeout=HEALTH_COMMAND_TIMEOUT_S, check=False, stdin=subprocess.DEVNULL)
+            return check.returncode == 0
+        except subprocess.TimeoutExpired:
+            return False
     try:
-        if svc.name == "prefect-worker":
+        if svc.kind == "prefect-worker":
             response = httpx.post(svc.health.url, json={}, timeout=3)
             workers = response.json() if response.status_code == 200 else []
-            return any(worker.get("status") == "ONLINE" for worker in workers)
+            name = _option(svc.command, "--name")  # a numbered copy: that worker itself
+            return any(worker.get("status") == "ONLINE" and name in (None, worker.get("name"))
+                       for worker in workers)
         response = httpx.get(svc.health.url, timeout=3)
     except httpx.HTTPError:
         return False
@@ -192,6 +216,10 @@ def is_healthy(svc: Service) -> bool:
     return value == svc.health.expect
 
 
+def _option(command: tuple[str, ...], flag: str) -> str | None:
+    return command[command.index(flag) + 1] if flag in command[:-1] else None
+
+
 def _tail(path: Path, lines: int = 15) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -200,6 +228,14 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 
 def _argv(settings: LabSettings, svc: Service) -> list[str]:
+    if svc.system_package:
+        found = shutil.which(svc.command[0])
+        if found is None:
+            raise SetupError(
+                f"{svc.command[0]} is missing: {svc.name} runs Debian's {svc.system_package} natively. "
+                f"Install it with `apt-get install -y {svc.system_package}` (as root) and retry.")
+        bind = ("--bind", "127.0.0.1") if svc.kind == "redis" else ()  # loopback only, as every native service
+        return [found, *svc.command[1:], *bind]
     program = settings.venv_bin(svc.side, svc.command[0])
     if svc.command[0] == "bash" and settings.venv_bin(svc.side, "python").exists():
         # A one-shot chaining commands: the system's shell, with the environment's bin first on its PATH.
@@ -212,6 +248,8 @@ def _argv(settings: LabSettings, svc: Service) -> list[str]:
 def _child_environment(settings: LabSettings, svc: Service, env: Mapping[str, str]) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "PREFECT_", "LAB_"))}
     base["PATH"] = f"{settings.venv(svc.side) / 'bin'}{os.pathsep}{base.get('PATH', '')}"
+    if svc.instance_of == "airflow-worker":  # its health check pings celery@$HOSTNAME, as in a container
+        base["HOSTNAME"] = svc.name
     return base | dict(env) | {CHECKOUT_VAR: str(settings.root), SERVICE_VAR: svc.name}
 
 
@@ -251,33 +289,106 @@ def _start_long_running(
             f"port {svc.port}, which {svc.name} needs, is taken by another process: {_listener_of(svc.port)}.\n"
             f"Stop that process (or `./lab down` if it is a lab left from another checkout) and retry.")
     started = time.monotonic()
+    since = log.stat().st_size if log.exists() else 0  # what this start wrote, not an earlier one
     with log.open("ab") as out:
         process = subprocess.Popen(
             _argv(settings, svc), stdout=out, stderr=subprocess.STDOUT, cwd=settings.root,
             env=_child_environment(settings, svc, env), start_new_session=True, stdin=subprocess.DEVNULL)
     _pid_file(settings, svc.name).write_text(f"{process.pid} {_proc_start_time(process.pid)}\n")
     deadline = started + START_TIMEOUT_S
-    while not is_healthy(svc):
+    while not is_healthy(svc, _child_environment(settings, svc, env)):
         if process.poll() is not None:
             raise ServiceStartError(
-                f"{svc.name} exited with code {process.returncode} while starting. "
-                f"Its log is {log}; last lines:\n{_tail(log)}")
-        if time.monotonic() > deadline:
+                f"{svc.name} exited with code {process.returncode} while starting.{_broker_hint(svc, env, log, since)}"
+                f" Its log is {log}; last lines:\n{_tail(log)}")
+        waited = time.monotonic() - started
+        broker = _broker_hint(svc, env, log, since) if waited > BROKER_GRACE_S else ""
+        if broker or time.monotonic() > deadline:
             _stop_process(settings, svc.name)
             raise ServiceStartError(
-                f"{svc.name} was not healthy after {START_TIMEOUT_S:.0f} s. "
-                f"Its log is {log}; last lines:\n{_tail(log)}")
+                f"{svc.name} was not healthy after {waited:.0f} s.{broker} Its log is {log}; last lines:\n{_tail(log)}")
         time.sleep(0.25)
     elapsed = time.monotonic() - started
     progress(f"  {svc.name}: healthy after {elapsed:.1f} s (pid {process.pid})")
     return elapsed
 
 
-def up(settings: LabSettings, *, profile: Profile = DEFAULT_PROFILE, progress: Progress = print) -> dict[str, float]:
-    """Bring the native stack up, each step gated on the one before; returns seconds to healthy."""
+#: A Celery worker retries an unreachable broker for ever; `up` gives it this long, then names the broker.
+BROKER_GRACE_S = 20.0
+
+
+def _broker_hint(svc: Service, env: Mapping[str, str], log: Path, since: int) -> str:
+    """For a Celery worker not yet healthy: what to say when its log (from `since`) shows the broker out of reach."""
+    broker = env.get("AIRFLOW__CELERY__BROKER_URL")
+    if svc.kind != "airflow-worker" or broker is None:
+        return ""
+    try:
+        with log.open("rb") as handle:
+            handle.seek(since)
+            written = handle.read()
+        # Celery's retry loop says the first (Airflow masks the URL as ***); its start-up check exits with the second.
+        cannot = b"consumer: Cannot connect to" in written or b"OperationalError: Error 111 connecting" in written
+    except OSError:
+        cannot = False
+    return (f" It cannot reach its broker {broker}: is `redis` up (`./lab status`, {log.parent / 'redis.log'})?"
+            if cannot else "")
+
+
+def stack_services(scale_out: int = 0) -> list[Service]:
+    """The services `up` starts, in order: the stack, and with `scale_out` N, Redis before Airflow's
+    init, N Celery workers (`airflow-worker-1`…) and N Prefect workers (`prefect-worker`, `-2`…)."""
+    if scale_out == 0:
+        return list(SERVICES)
+    check_scale_out(scale_out)
+    redis, worker = SCALE_OUT_SERVICES
+    prefect_worker = next(s for s in SERVICES if s.name == "prefect-worker")
+    celery_workers = [replace(worker, name=f"{worker.name}-{i}", instance_of=worker.name,
+                              command=(*worker.command, "--celery-hostname", f"celery@{worker.name}-{i}"))
+                      for i in range(1, scale_out + 1)]
+    prefect_workers = [replace(prefect_worker, name=f"{prefect_worker.name}-{i}", instance_of=prefect_worker.name,
+                               command=(*prefect_worker.command, "--name", f"{prefect_worker.name}-{i}"))
+                       for i in range(2, scale_out + 1)]
+    services: list[Service] = [s for s in SERVICES if s.side == "lab"] + [redis]
+    services += [s for s in SERVICES if s.side == "airflow"] + celery_workers
+    return services + [s for s in SERVICES if s.side == "prefect"] + prefect_workers
+
+
+def check_scale_out(workers: int) -> int:
+    if not 1 <= workers <= SCALE_OUT_MAX:
+        raise SetupError(f"--scale-out {workers} is out of range: give 1 to {SCALE_OUT_MAX} workers per "
+                         f"orchestrator (each Celery worker runs up to 16 tasks at once; on 2 cores more "
+                         f"than a few only compete for the same CPUs).")
+    return workers
+
+
+def current_scale_out(settings: LabSettings) -> int:
+    """How many workers per side the running stack was started with; 0 when it is not scaled out."""
+    marker = settings.run_dir / "scale-out"
+    written = marker.read_text().strip() if marker.exists() else ""
+    return int(written) if written.isdigit() else 0
+
+
+def up(settings: LabSettings, *, profile: Profile = DEFAULT_PROFILE, scale_out: int = 0,
+       progress: Progress = print) -> dict[str, float]:
+    """Bring the native stack up, each step gated on the one before; returns seconds to healthy.
+
+    A stack running with another shape changes shape in place: Airflow's services restart with the
+    new executor, the workers the new shape lacks stop, and the rest (PostgreSQL, the Prefect
+    server, the alert receiver) keep running.
+    """
+    services = stack_services(scale_out)
+    running = current_scale_out(settings)
+    if running != scale_out:
+        kept = {s.name for s in services}
+        doomed = [s.name for s in reversed(stack_services(running)) if not s.oneshot
+                  and (s.side == "airflow" or s.name not in kept) and running_pid(settings, s.name) is not None]
+        if doomed:
+            progress(f"changing shape ({running} → {scale_out} workers a side): stopping {', '.join(doomed)}")
+            _stop_processes(settings, doomed)
     secrets = ensure_env_file(settings.env_file, settings.root / ".env.example")
     _prepare_homes(settings, secrets)
     (settings.run_dir / "profile").write_text(profile + "\n")
+    (settings.run_dir / "scale-out").write_text(f"{scale_out}\n")
     placement = native_placement(settings)
     progress("PostgreSQL")
     started = time.monotonic()
@@ -287,8 +398,8 @@ def up(settings: LabSettings, *, profile: Profile = DEFAULT_PROFILE, progress: P
     progress(f"  postgres: ready on 127.0.0.1:{POSTGRES_PORT}")
     for side in ("lab", "airflow", "prefect"):
         progress(side.capitalize())
-        for svc in (s for s in SERVICES if s.side == side):
-            env = service_environment(svc, placement, secrets, profile=profile)
+        for svc in (s for s in services if s.side == side):
+            env = service_environment(svc, placement, secrets, profile=profile, scale_out=scale_out > 0)
             if svc.oneshot:
                 started = time.monotonic()
                 _run_oneshot(settings, svc, env, progress)
@@ -320,7 +431,7 @@ def kill_service(settings: LabSettings, name: str) -> int:
         with contextlib.suppress(ProcessLookupError):
             os.kill(member, signal.SIGKILL)
     deadline = time.monotonic() + 10
-    while any(Path(f"/proc/{member}").exists() for member in doomed) and time.monotonic() < deadline:
+    while any(_process_state(member) not in (None, "Z") for member in doomed) and time.monotonic() < deadline:
         time.sleep(0.05)
     return pid
 
@@ -335,7 +446,7 @@ def measuring_only(settings: LabSettings, side: str) -> Iterator[int]:
     Yields how many processes were paused: none where the services are not this checkout's
     processes (the compose stack, or a stack that is down).
     """
-    others = {svc.name: svc for svc in SERVICES if svc.side not in (side, "lab")}
+    others = {svc.name: svc for svc in stack_services(current_scale_out(settings)) if svc.side not in (side, "lab")}
     roots = {pid: name for name, svc in others.items()
              if not svc.oneshot and (pid := running_pid(settings, name)) is not None}
     paused = set(tree_members(roots)) | {pid for pid, name in lab_processes(settings).items() if name in others}
@@ -374,12 +485,12 @@ def stop_service(settings: LabSettings, name: str) -> bool:
 
 def start_service(settings: LabSettings, name: str, *, progress: Progress = print) -> float:
     """(Re)start one long-running service with the running stack's profile; seconds to healthy."""
-    svc = next((s for s in SERVICES if s.name == name and not s.oneshot), None)
+    services = stack_services(current_scale_out(settings))
+    svc = next((s for s in services if s.name == name and not s.oneshot), None)
     if svc is None:
         raise SetupError(f"no long-running service {name!r}; services: "
-                         + ", ".join(s.name for s in SERVICES if not s.oneshot))
-    secrets = ensure_env_file(settings.env_file, settings.root / ".env.example")
-    env = service_environment(svc, native_placement(settings), secrets, profile=current_profile(settings))
+                         + ", ".join(s.name for s in services if not s.oneshot))
+    env = _environment(settings, svc)
     return _start_long_running(settings, svc, env, progress)
 
 
@@ -387,7 +498,7 @@ def deploy(settings: LabSettings, *, progress: Progress = print) -> None:
     """Re-run the one-shot deploy job against the running stack (after adding a flow file)."""
     secrets = ensure_env_file(settings.env_file, settings.root / ".env.example")
     svc = next(s for s in SERVICES if s.name == "prefect-deploy")
-    env = service_environment(svc, native_placement(settings), secrets, profile=current_profile(settings))
+    env = _environment(settings, svc, secrets)
     _run_oneshot(settings, svc, env, progress)
 
 
@@ -403,7 +514,7 @@ def serving(settings: LabSettings, pairs: list[str], *, progress: Progress = pri
     """A `prefect.serve` process for `pairs` (deployments `<pair>/<pair>-served`) while the block runs."""
     secrets = ensure_env_file(settings.env_file, settings.root / ".env.example")
     worker = next(s for s in SERVICES if s.name == "prefect-worker")
-    env = service_environment(worker, native_placement(settings), secrets, profile=current_profile(settings))
+    env = _environment(settings, worker, secrets)
     svc = Service(SERVE.name, SERVE.side, (*SERVE.command, *pairs))
     _start_long_running(settings, svc, env, progress)
     client = PrefectClient(settings.prefect_url, deployment_suffix=SERVED_SUFFIX)
@@ -419,6 +530,13 @@ def serving(settings: LabSettings, pairs: list[str], *, progress: Progress = pri
         yield
     finally:
         _stop_process(settings, svc.name)
+
+
+def _environment(settings: LabSettings, svc: Service, secrets: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`svc`'s environment in the running stack: its profile, and scaled out or not."""
+    secrets = secrets or ensure_env_file(settings.env_file, settings.root / ".env.example")
+    return service_environment(svc, native_placement(settings), secrets, profile=current_profile(settings),
+                               scale_out=current_scale_out(settings) > 0)
 
 
 def current_profile(settings: LabSettings) -> Profile:
@@ -453,7 +571,11 @@ def _stop_processes(settings: LabSettings, names: list[str], timeout: float = 20
 def down(settings: LabSettings, *, progress: Progress = print) -> list[str]:
     """Stop every process the lab started, and nothing else; returns what was stopped."""
     _resume_all(settings)  # a harness killed mid-measurement may have left one side paused
-    stopped = _stop_processes(settings, [svc.name for svc in reversed(SERVICES) if not svc.oneshot])
+    services = stack_services(current_scale_out(settings))
+    # Whatever has a pid file, too: a stack started by an older checkout, or with another shape.
+    names = [svc.name for svc in reversed(services) if not svc.oneshot]
+    names += sorted({path.stem for path in settings.run_dir.glob("*.pid")} - set(names))
+    stopped = _stop_processes(settings, names)
     for name in stopped:
         progress(f"  stopped {name}")
     # A service killed by a fault may leave children behind (a flow-run or task process, re-parented):
@@ -466,8 +588,9 @@ def down(settings: LabSettings, *, progress: Progress = print) -> list[str]:
         if leftovers:
             progress(f"  killed {len(leftovers)} leftover process(es) of the lab's services")
             time.sleep(0.2)
-    for svc in SERVICES:
-        _pid_file(settings, svc.name).unlink(missing_ok=True)
+    for name in names:
+        _pid_file(settings, name).unlink(missing_ok=True)
+    (settings.run_dir / "scale-out").unlink(missing_ok=True)
     if postgres.stop_cluster(settings.run_dir / "postgres.started-by-lab"):
         stopped.append("postgres")
         progress("  stopped postgres (the lab had started it)")
@@ -476,13 +599,14 @@ def down(settings: LabSettings, *, progress: Progress = print) -> list[str]:
 
 def status(settings: LabSettings) -> list[ServiceStatus]:
     urls = {"airflow-apiserver": f"http://127.0.0.1:{AIRFLOW_PORT}", "prefect-server": f"http://127.0.0.1:{PREFECT_PORT}",
-            "alert-receiver": f"http://127.0.0.1:{ALERT_PORT}/alerts/"}
+            "alert-receiver": f"http://127.0.0.1:{ALERT_PORT}/alerts/", "redis": f"redis://127.0.0.1:{REDIS_PORT}"}
     rows = [ServiceStatus("postgres", postgres.is_ready(), postgres.is_ready(), None,
                           f"postgresql://127.0.0.1:{POSTGRES_PORT}", postgres.CLUSTER_LOG)]
-    for svc in SERVICES:
+    for svc in stack_services(current_scale_out(settings)):
         if svc.oneshot:
             continue
         pid = running_pid(settings, svc.name)
-        rows.append(ServiceStatus(svc.name, pid is not None, pid is not None and is_healthy(svc), pid,
+        healthy = pid is not None and is_healthy(svc, _child_environment(settings, svc, _environment(settings, svc)))
+        rows.append(ServiceStatus(svc.name, pid is not None, healthy, pid,
                                   urls.get(svc.name), settings.log_file(svc.name)))
     return rows

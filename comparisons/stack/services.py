@@ -27,6 +27,10 @@ __all__ = [
     "POSTGRES_PORT",
     "PREFECT_PORT",
     "PREFECT_VERSION",
+    "REDIS_PORT",
+    "SCALE_OUT_CAPS",
+    "SCALE_OUT_MAX",
+    "SCALE_OUT_SERVICES",
     "SERVED_SUFFIX",
     "SERVICES",
     "TASK_RUNNERS",
@@ -65,6 +69,7 @@ POSTGRES_PORT = 5432
 AIRFLOW_PORT = 8080
 PREFECT_PORT = 4200
 SCHEDULER_HEALTH_PORT = 8974
+REDIS_PORT = 6379
 ALERT_PORT = 8790
 
 #: Where each side finds the alert receiver's webhook (pair `failure_alert`): an Airflow Connection
@@ -160,6 +165,8 @@ class Placement:
     prefect_api_host: str
     alert_host: str
     """Where the orchestrators reach the alert receiver (`alert-receiver`)."""
+    redis_host: str
+    """Where Airflow's scheduler and Celery workers reach the broker (scale-out only)."""
     bind_host: str
     root: str
     airflow_home: str
@@ -178,11 +185,14 @@ class Placement:
 
 @dataclass(frozen=True)
 class Health:
-    """How to tell a service is ready: an HTTP GET that answers 200 and, optionally, a JSON field."""
+    """How to tell a service is ready: an HTTP GET that answers 200 and, optionally, a JSON field;
+    or, for a service with no HTTP side, a shell command in its own environment that exits 0 (the
+    same command compose runs as the container's health check)."""
 
-    url: str
+    url: str = ""
     json_path: tuple[str, ...] = ()
     expect: str | bool | None = None
+    shell: str = ""
 
 
 @dataclass(frozen=True)
@@ -195,13 +205,22 @@ class Service:
     oneshot: bool = False
     port: int | None = None
     health: Health | None = None
+    system_package: str | None = None
+    """Native mode runs the machine's program from this Debian package, not one from an environment."""
+    instance_of: str | None = None
+    """Set on the numbered copies native scale-out starts (`airflow-worker-2` is an `airflow-worker`)."""
+
+    @property
+    def kind(self) -> str:
+        """The service this is, or is a copy of: what its environment and health check follow."""
+        return self.instance_of or self.name
 
 
 #: Where the pipelines' own code runs, the only services given the warehouse: Airflow's
-#: LocalExecutor forks its tasks from the scheduler and the dag-processor runs DAG-level callbacks
-#: (failure_hooks writes its alert there); Prefect's process worker starts each flow run as its
-#: own process, hooks included.
-TASK_RUNNERS = ("airflow-scheduler", "airflow-dag-processor", "prefect-worker")
+#: LocalExecutor forks its tasks from the scheduler (its Celery workers, when scaled out) and the
+#: dag-processor runs DAG-level callbacks (failure_hooks writes its alert there); Prefect's process
+#: worker starts each flow run as its own process, hooks included.
+TASK_RUNNERS = ("airflow-scheduler", "airflow-worker", "airflow-dag-processor", "prefect-worker")
 
 _AIRFLOW_HEALTH = f"http://127.0.0.1:{AIRFLOW_PORT}/api/v2/monitor/health"
 
@@ -253,8 +272,34 @@ SERVICES: tuple[Service, ...] = (
 )
 
 
+#: Scale-out (`./lab up --scale-out N`, `docker/scale-out.yml`): Airflow's CeleryExecutor with Redis as
+#: its broker and N Celery workers; Prefect's side scales by running N process workers on the same pool.
+#: Natively Redis is Debian's redis-server (nothing saved to disk: a broker's queue is transient here)
+#: and the workers are numbered instances of `airflow-worker` (`native.stack_services`).
+SCALE_OUT_MAX = 8
+#: What caps a scaled-out workload besides CONCURRENCY_CAPS (vendors' defaults, none moved): stored with each shape.
+SCALE_OUT_CAPS: Mapping[str, tuple[tuple[str, str, str], ...]] = {
+    "airflow": (
+        ("[celery] worker_concurrency", "16", "task processes per Celery worker"),
+        ("[core] parallelism", "32", "task instances queued or running at once, every worker together"),
+    ),
+    "prefect": (("process worker --limit", "none",
+                 "flow runs each worker starts at once; the workers share the pool"),),
+}
+CELERY_APP = "airflow.providers.celery.executors.celery_executor.app"
+SCALE_OUT_SERVICES: tuple[Service, ...] = (
+    Service("redis", "airflow", ("redis-server", "--save", "", "--appendonly", "no"), port=REDIS_PORT,
+            health=Health(shell=f"redis-cli -p {REDIS_PORT} ping | grep -q PONG"), system_package="redis-server"),
+    # --skip-serve-logs as for the scheduler: the api-server reads task logs from the shared log folder.
+    # The node name is celery@<host>; the health check pings this worker only, as the official file does.
+    Service("airflow-worker", "airflow", ("airflow", "celery", "worker", "--skip-serve-logs"),
+            depends_on=("redis", "airflow-apiserver"),
+            health=Health(shell=f'celery --app {CELERY_APP} inspect ping -d "celery@$HOSTNAME"')),
+)
+
+
 def service(name: str) -> Service:
-    for candidate in SERVICES:
+    for candidate in (*SERVICES, *SCALE_OUT_SERVICES):
         if candidate.name == name:
             return candidate
     raise KeyError(name)
@@ -339,28 +384,46 @@ def _prefect_environment(p: Placement) -> dict[str, str]:
     }
 
 
+def celery_environment(placement: Placement, secrets: Mapping[str, str]) -> dict[str, str]:
+    """What scale-out changes for every Airflow service: the executor, its broker and the result
+    backend (Airflow's own database, as the official compose file has it)."""
+    role, database, key = placement.database("airflow")
+    return {
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__CELERY__BROKER_URL": f"redis://{placement.redis_host}:{REDIS_PORT}/0",
+        "AIRFLOW__CELERY__RESULT_BACKEND": (
+            f"db+postgresql://{role}:{secrets[key]}@{placement.postgres_host}:{POSTGRES_PORT}/{database}"),
+    }
+
+
 def service_environment(
-    svc: Service, placement: Placement, secrets: Mapping[str, str], *, profile: Profile = DEFAULT_PROFILE
+    svc: Service, placement: Placement, secrets: Mapping[str, str], *, profile: Profile = DEFAULT_PROFILE,
+    scale_out: bool = False,
 ) -> dict[str, str]:
     """The environment a service runs with, identical in both modes but for the placement."""
+    name = svc.kind
+    if name == "redis":
+        return {}
     if svc.side == "lab":
         return {"PYTHONPATH": placement.root, "LAB_WAREHOUSE_DSN": warehouse_dsn(placement, secrets),
                 "LAB_ALERT_BIND": placement.bind_host}
     env = _airflow_environment(placement, secrets) if svc.side == "airflow" else _prefect_environment(placement)
     prefix = "AIRFLOW__" if svc.side == "airflow" else "PREFECT_"
     env |= {k: v for k, v in profile_settings(profile).items() if k.startswith(prefix)}
-    if svc.name == "prefect-server":  # the only Prefect service that talks to the database
+    if name == "prefect-server":  # the only Prefect service that talks to the database
         role, database, key = placement.database("prefect")
         env["PREFECT_API_DATABASE_CONNECTION_URL"] = (
             f"postgresql+asyncpg://{role}:{secrets[key]}@{placement.postgres_host}:{POSTGRES_PORT}/{database}")
-    if svc.name == "prefect-deploy":  # it creates Prefect's Secret block, Variable and Webhook block from these
+    if name == "prefect-deploy":  # it creates Prefect's Secret block, Variable and Webhook block from these
         env |= {key: secrets[key] for key in PIPELINE_SETTINGS} | {"LAB_ALERT_URL": alert_url(placement, "prefect")}
-    if svc.name == "airflow-scheduler":  # the LocalExecutor's task processes inherit these
+    if name in ("airflow-scheduler", "airflow-worker"):  # the executor's task processes inherit these
         env |= airflow_pipeline_settings(secrets)
+    if svc.side == "airflow" and (scale_out or name == "airflow-worker"):
+        env |= celery_environment(placement, secrets)
     env["PYTHONPATH"] = placement.root
-    if svc.name in TASK_RUNNERS:
+    if name in TASK_RUNNERS:
         env["LAB_WAREHOUSE_DSN"] = warehouse_dsn(placement, secrets)
-    if svc.name == "airflow-dag-processor":  # where DAG-level callbacks, failure_alert's notifier, run
+    if name == "airflow-dag-processor":  # where DAG-level callbacks, failure_alert's notifier, run
         env |= airflow_alert_connection(placement)
     env["LAB_PROFILE"] = profile
     env["LAB_WORK_LOG"] = placement.work_log

@@ -35,6 +35,8 @@ NEEDS: tuple[Need, ...] = (
     Need("postgresql", "pg_ctlcluster", frozenset({"pipeline", "live", "browser"}),
          "the pipelines' warehouse and both orchestrators' databases"),
     Need("iproute2", "ss", frozenset({"live"}), "port checks: every socket of the stack on loopback"),
+    Need("redis-server", "redis-server", frozenset({"live"}),
+         "the scale-out stack's broker (Airflow's CeleryExecutor)"),
     Need("chromium", "/usr/bin/chromium", frozenset({"browser"}), "the UI tour drives Debian's Chromium"),
     Need("docker.io", "dockerd", frozenset({"compose"}), "the compose test starts its own Docker engine"),
     Need("debootstrap", "debootstrap", frozenset({"compose"}), "the compose test builds its base image"),

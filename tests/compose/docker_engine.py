@@ -36,6 +36,7 @@ STANDIN_IMAGES: Mapping[str, tuple[tuple[str, ...], str | None]] = {
     "airflow": (("airflow.lock.txt",), "python"),
     "prefect": (("prefect.lock.txt",), "python"),
     "postgres": ((), None),
+    "redis": ((), None),  # docker/scale-out.yml's broker
 }
 
 

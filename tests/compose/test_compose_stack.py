@@ -107,7 +107,7 @@ def stack_env(engine: Engine, standin_images: dict[str, str],
     env |= {"COMPOSE_PROJECT_NAME": PROJECT, "LAB_TEST_CLONE": str(clone),
             "LAB_AIRFLOW_IMAGE": standin_images["airflow"],
             "LAB_PREFECT_IMAGE": standin_images["prefect"], "LAB_POSTGRES_IMAGE": standin_images["postgres"],
-            "LAB_PYTHON_IMAGE": standin_images["python"]}
+            "LAB_PYTHON_IMAGE": standin_images["python"], "LAB_REDIS_IMAGE": standin_images["redis"]}
     env |= {variable: str(_free_port()) for variable, _ in compose.PUBLISHED_PORTS.values()}
     return env
 
@@ -132,6 +132,36 @@ COMPOSE_PAIRS: dict[str, str] = {
     "event_driven": "the consumer started by an Asset and by a deployment trigger",
     "failure_alert": "the alert receiver's container, reached by name from the dag-processor and the server",
 }
+
+
+#: The pairs run again on the scale-out stack (docker/scale-out.yml): what crosses worker containers.
+SCALE_OUT_PAIRS: dict[str, str] = {
+    "etl_basic": "each task of one run may land on another Celery worker: the warehouse and the XComs in between",
+    "parallel_files": "the mapped tasks read files another worker wrote, from the shared volume",
+    "caching": "a result one Prefect worker persisted, read back by a run another worker may take",
+}
+
+
+def _scale_out(env: dict[str, str], clone: Path, airflow: AirflowClient, timings: dict[str, float]) -> None:
+    """docs/compose.md's scale-out: CeleryExecutor, Redis, two workers per side; the pairs equal, and
+    every Airflow task run by a Celery worker's container."""
+    started = time.monotonic()
+    _ok(_compose(env, "up", "-d", "--wait", "--wait-timeout", "600",
+                 "--scale", "airflow-worker=2", "--scale", "prefect-worker=2"))
+    timings["scale-out up"] = time.monotonic() - started
+    workers = {cid[:12] for cid in _ok(_compose(env, "ps", "-q", "airflow-worker")).split()}
+    assert len(workers) == 2 and len(_ok(_compose(env, "ps", "-q", "prefect-worker")).split()) == 2
+    before = set((clone / "results").glob("*/*.json"))
+    started = time.monotonic()
+    output = _ok(_compose(env, "run", "--rm", "lab", "run", *SCALE_OUT_PAIRS, timeout=1800))
+    timings[f"scale-out run ({len(SCALE_OUT_PAIRS)} pairs)"] = time.monotonic() - started
+    records = [json.loads(p.read_text()) for p in set((clone / "results").glob("*/*.json")) - before]
+    assert {r["pair"] for r in records} == set(SCALE_OUT_PAIRS), output
+    for record in records:
+        assert record["status"] == "equal", (record["pair"], record["status"], record.get("errors"))
+        run_id = record["runs"]["airflow"]["run_id"]
+        hosts = {ti["hostname"] for ti in airflow._task_instances(record["pair"], record["pair"], run_id)}
+        assert hosts and hosts <= workers, f"{record['pair']}: tasks ran on {hosts}, the Celery workers are {workers}"
 
 
 @pytest.mark.timeout(3600)  # a cold run builds the base image and the stand-ins first
@@ -186,6 +216,8 @@ def test_bare_compose_up_on_a_fresh_clone_runs_the_container_pairs_equal_and_dow
         for side in ("airflow", "prefect"):
             timed = {span["function"] for span in etl["runs"][side]["work"]}
             assert {"extract_orders", "transform_orders", "load_orders"} <= timed, (side, timed)
+        scaled_env = stack_env | {"COMPOSE_FILE": os.pathsep.join(("docker-compose.yml", "docker/scale-out.yml"))}
+        _scale_out(scaled_env, clone, airflow, timings)
     finally:
         logs = _compose(stack_env, "logs", "--no-color", "--timestamps")
         (engine.folder / "compose-test.log").write_text(logs.stdout + logs.stderr)
