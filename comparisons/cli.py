@@ -386,7 +386,7 @@ def build_parser() -> argparse.ArgumentParser:
     shapes = p.add_mutually_exclusive_group()
     shapes.add_argument("--quick", action="store_true", help="the small sweep CI runs (default: the full sweep)")
     shapes.add_argument("--scale-out", action="store_true",
-                        help="fan-outs and bursts on the default stack, then with 1, 2 and 4 workers a side, and "
+                        help="fan-outs and bursts on the default stack, then with 4, 2 and 1 workers a side, and "
                              "every pair once with 2 (about an hour; docs/scale-out.md)")
     p.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE,
                    help=f"the stack's settings to measure: {PROFILE_HELP}")
