@@ -11,9 +11,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from comparisons.errors import BadParametersError, LabError
+from comparisons.errors import BadParametersError, LabError, SetupError
+from comparisons.faults.scenarios import SCENARIOS
 from comparisons.settings import LabSettings
-from comparisons.stack.services import DEFAULT_PROFILE, PROFILES, SCALE_OUT_MAX
+from comparisons.stack.services import DEFAULT_PROFILE, PROFILES, SCALE_OUT_MAX, check_scale_out
 
 __all__ = ["main"]
 
@@ -72,11 +73,21 @@ def _positive(text: str) -> int:
 def _scale_out(text: str) -> int:
     """argparse type for `--scale-out`: workers per orchestrator, refused outside the allowed range."""
     try:
-        value = int(text)
+        return check_scale_out(int(text))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number of workers, got {text!r}") from None
-    if not 1 <= value <= SCALE_OUT_MAX:
-        raise argparse.ArgumentTypeError(f"{value} workers is out of range: give 1 to {SCALE_OUT_MAX}")
+    except SetupError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _delay_ms(text: str) -> float:
+    """argparse type for `--link-delay-ms`: milliseconds, 0 to 1000."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected milliseconds, got {text!r}") from None
+    if not 0 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"{value:g} ms is out of range: give 0 to 1000")
     return value
 
 
@@ -91,13 +102,20 @@ def cmd_setup(settings: LabSettings, args: argparse.Namespace) -> int:
 
 
 def cmd_up(settings: LabSettings, args: argparse.Namespace) -> int:
-    from comparisons.stack import environments, native, postgres
+    from comparisons.stack import environments, hosts, native, postgres
 
+    if args.link_delay_ms is not None and not args.hosts:
+        raise SetupError("--link-delay-ms is the delay between the simulated hosts and the control plane: "
+                         "give --hosts (and --scale-out N) too.")
+    native.stack_services(args.scale_out, args.hosts)  # a shape that cannot be is refused before anything starts
     postgres.require_binaries()
     print("Environments (uv, locked)")
     environments.sync(settings, ("airflow", "prefect"))
     started = time.monotonic()
-    native.up(settings, profile=args.profile, scale_out=args.scale_out)
+    native.up(settings, profile=args.profile, scale_out=args.scale_out, simulated_hosts=args.hosts)
+    if args.hosts:
+        hosts.set_delay(settings.run_dir, args.link_delay_ms or 0.0)
+        print(f"The workers' link adds {args.link_delay_ms or 0:g} ms to each round trip (docs/scale-out.md).")
     print(f"Stack healthy in {time.monotonic() - started:.0f} s.")
     return cmd_status(settings, args)
 
@@ -254,7 +272,7 @@ def cmd_bench(settings: LabSettings, args: argparse.Namespace) -> int:
     from comparisons.stack import environments
 
     environments.sync(settings, ("airflow", "prefect"))
-    plan = "scale-out" if args.scale_out else ("quick" if args.quick else "full")
+    plan = "scale-out" if args.scale_out else "link" if args.link else ("quick" if args.quick else "full")
     _, failed = sweep(settings, profile=plan, stack_profile=args.profile,
                       restart=not args.no_restart, new=args.new, timeout=args.timeout, repeat=args.repeat)
     html, markdown = build_report(settings)
@@ -268,6 +286,7 @@ def cmd_fault(settings: LabSettings, args: argparse.Namespace) -> int:
     from comparisons.faults.scenarios import resolve
     from comparisons.pairs import resolve as resolve_pairs
     from comparisons.runner import clients
+    from comparisons.stack import native
 
     scenarios = resolve([args.scenario])
     pair = resolve_pairs(settings, [args.pair])[0].name if args.pair else None
@@ -275,8 +294,16 @@ def cmd_fault(settings: LabSettings, args: argparse.Namespace) -> int:
     for side in sides:
         side.version()  # a stack that is down fails here, before any fault is injected
     records = []
-    for scenario in scenarios:
-        records += run_scenario(settings, sides, scenario, pair=pair, runs=args.runs)
+    shape, on_hosts = native.current_scale_out(settings), native.current_hosts(settings)
+    try:
+        for scenario in scenarios:
+            records += run_scenario(settings, sides, scenario, pair=pair, runs=args.runs)
+    finally:
+        if (native.current_scale_out(settings), native.current_hosts(settings)) != (shape, on_hosts):
+            print(f"back to the shape the stack had: {f'{shape} workers a side' if shape else 'the default stack'}"
+                  + (" on simulated hosts" if on_hosts else ""))
+            native.up(settings, profile=native.current_profile(settings), scale_out=shape, simulated_hosts=on_hosts,
+                      progress=lambda line: print(f"  {line}"))
     print("\nscenario          orchestrator  verdict      final state")
     for record in records:
         print(f"{record.scenario:<17} {record.orchestrator:<13} {record.verdict:<12} {record.final_state}")
@@ -367,6 +394,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale-out", type=_scale_out, default=0, metavar="N",
                    help=f"Airflow on the CeleryExecutor with Redis (Debian's redis-server) and N Celery workers, "
                         f"and N Prefect workers on the pool (1 to {SCALE_OUT_MAX}; docs/scale-out.md)")
+    p.add_argument("--hosts", action="store_true",
+                   help="with --scale-out: each worker in a network namespace of its own (a simulated host, root "
+                        "only), reaching the control plane over a private link")
+    p.add_argument("--link-delay-ms", type=_delay_ms, default=None, metavar="MS",
+                   help="with --hosts: what the link adds to each round trip, 0 to 1000 ms (default 0)")
     add("deploy", cmd_deploy, "register every flow of prefect_flows/ as a deployment (Airflow needs no step)")
     add("down", cmd_down, "stop every process the lab started, and nothing else")
     add("compose", cmd_compose, "(re)write docker-compose.yml and docker/ from the one definition")
@@ -388,6 +420,9 @@ def build_parser() -> argparse.ArgumentParser:
     shapes.add_argument("--scale-out", action="store_true",
                         help="fan-outs and bursts on the default stack, then with 4, 2 and 1 workers a side, and "
                              "every pair once with 2 (about an hour; docs/scale-out.md)")
+    shapes.add_argument("--link", action="store_true",
+                        help="2 workers a side on simulated hosts, the link adding 0, 1 and 10 ms to each round "
+                             "trip: a run, a chain and a fan-out at each (about 12 minutes, root; docs/scale-out.md)")
     p.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE,
                    help=f"the stack's settings to measure: {PROFILE_HELP}")
     p.add_argument("--no-restart", action="store_true", help="measure the running stack (skip the cold start)")
@@ -398,8 +433,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for one run")
     p = add("fault", cmd_fault, "inject a fault into a running pair on both orchestrators and record the outcome")
     p.add_argument("scenario", metavar="SCENARIO",
-                   help="kill-task, kill-worker, restart-api, restart-postgres, flaky, hang, burst; "
-                        "or `quick` (the CI subset) or `all`")
+                   help=f"{', '.join(SCENARIOS)}; or `quick` (the CI subset) or `all` (each on the stack shape it "
+                        f"needs: the scale-out ones change the running stack to 2 workers a side, then back)")
     p.add_argument("pair", nargs="?", metavar="PAIR", help="pair to break instead of the scenario's own")
     p.add_argument("--runs", type=_positive, default=50, help="runs triggered at once by `burst` (default 50)")
     p = add("publish", cmd_publish, "copy a finished bench session (its id), the newest fault matrix (`faults`), "

@@ -15,6 +15,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from comparisons.bench.plan import family
 from comparisons.errors import LabError
 from comparisons.settings import LabSettings
 from comparisons.store.bench import BenchRecord, load_bench
@@ -49,14 +50,14 @@ def _session_files(results: Path, session: str) -> list[Path]:
             + [path for path, r in records if r.session == session and r.kind != "error"])
 
 
-def _scale_out(setup: BenchRecord) -> bool:
-    return (setup.values.get("plan") or {}).get("name") == "scale-out"
+def _family(setup: BenchRecord) -> str:
+    return family((setup.values.get("plan") or {}).get("name") or "")
 
 
 def publish_session(settings: LabSettings, session: str, *, partial: bool = False,
                     progress: Callable[[str], None] = print) -> int:
     """Copy a finished bench session into `published/`, replacing the previous one of its stack profile
-    and kind (a scale-out session replaces only the scale-out session of its profile)."""
+    and plan family (a scale-out or link session replaces only the session of its own family and profile)."""
     records, _ = load_bench(settings.results)
     known = sorted({r.session for _, r in records})
     setup = next((r for _, r in records if r.session == session and r.kind == "setup"), None)
@@ -75,7 +76,7 @@ def publish_session(settings: LabSettings, session: str, *, partial: bool = Fals
     target = published(settings).results
     # The previous reference session of the same stack profile and kind goes, as a whole; the others stay.
     replaced = {r.session for _, r in load_bench(target).records
-                if r.kind == "setup" and r.profile == setup.profile and _scale_out(r) == _scale_out(setup)}
+                if r.kind == "setup" and r.profile == setup.profile and _family(r) == _family(setup)}
     for old in replaced:
         shutil.rmtree(target / "bench" / old, ignore_errors=True)
     for path, comparison in load_comparisons(target).records:
@@ -90,7 +91,8 @@ def publish_session(settings: LabSettings, session: str, *, partial: bool = Fals
 def publish_faults(settings: LabSettings, progress: Callable[[str], None] = print) -> int:
     """Copy the newest record of each (profile, scenario, orchestrator) into `published/faults/`.
 
-    A profile's matrix replaces the published one of the same profile; the other profiles' stay.
+    Each record replaces the published one of the same profile, scenario and side; the others stay,
+    so a matrix can be published a scenario at a time (the scale-out ones after the rest).
     """
     loaded = load_faults(settings.results)
     for path, why in loaded.unreadable:
@@ -101,7 +103,7 @@ def publish_faults(settings: LabSettings, progress: Callable[[str], None] = prin
     target = published(settings).results / FAULTS_FOLDER
     profiles = {profile for profile, _, _ in newest}
     for path, record in load_faults(published(settings).results).records:
-        if record.profile in profiles:
+        if (record.profile, record.scenario, record.orchestrator) in newest:
             path.unlink()
     count = _copy(sorted(newest.values()), settings.results / FAULTS_FOLDER, target)
     progress(f"published {count} fault records ({', '.join(sorted(profiles))} profile) in {target}")

@@ -16,13 +16,29 @@ import pytest
 from comparisons.settings import LabSettings
 from comparisons.stack import native, postgres, system_packages
 from comparisons.stack.secrets import ensure_env_file
-from comparisons.stack.services import AIRFLOW_PORT, ALERT_PORT, POSTGRES_PORT, PREFECT_PORT, SERVICES
+from comparisons.stack.services import AIRFLOW_PORT, ALERT_PORT, POSTGRES_PORT, PREFECT_PORT, REDIS_PORT, SERVICES
 
 TEST_DATABASE = "warehouse_test"
 
 
+#: Set by `stack` when the tests started the stack themselves (and so may stop it early).
+STARTED_BY_TESTS = pytest.StashKey[bool]()
+
+
+@pytest.fixture(scope="session")
+def stack_is_ours(stack: LabSettings, request: pytest.FixtureRequest) -> bool:
+    """True when the tests started the stack (a developer's own stack is left as it was found)."""
+    return request.config.stash.get(STARTED_BY_TESTS, False)
+
+
+def _layer(item: pytest.Item) -> int:
+    """The scale-out module runs after every other live test and ends the native stack there; compose last."""
+    return 2 if item.get_closest_marker("compose") else int("test_scale_out_live" in item.nodeid)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A layer whose Debian package is missing is skipped with the reason, never an ERROR."""
+    items.sort(key=_layer)  # stable: the order within each layer stays the files' own
     for item in items:
         reason = system_packages.skip_reason(mark.name for mark in item.iter_markers())
         if reason:
@@ -40,7 +56,7 @@ def lab_secrets(settings: LabSettings) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def stack(settings: LabSettings) -> Iterator[LabSettings]:
+def stack(settings: LabSettings, request: pytest.FixtureRequest) -> Iterator[LabSettings]:
     """The native stack up, as `./lab up` brings it; at the end `./lab down` must leave nothing running.
 
     A stack that was already up (a developer's own) is used and left up: the tests stop only what
@@ -53,16 +69,17 @@ def stack(settings: LabSettings) -> Iterator[LabSettings]:
         native.down(settings, progress=lambda line: None)
         was_up = False
     native.up(settings, progress=lambda line: print(line, file=sys.stderr))
+    request.config.stash[STARTED_BY_TESTS] = not was_up
     yield settings
     if was_up:
         print("\nthe stack was up before the tests: left up (`./lab down` stops it)", file=sys.stderr)
         return
     native.down(settings, progress=lambda line: None)
-    leftovers = [svc.name for svc in SERVICES if native.running_pid(settings, svc.name) is not None]
+    leftovers = sorted(set(native.lab_processes(settings).values()))
     services = (r"airflow (api-server|scheduler|dag-processor|triggerer)|prefect (server start|worker start)"
-                r"|comparisons alert-receiver")
+                r"|comparisons alert-receiver|redis-server 127.0.0.1:{REDIS_PORT}|airflow celery worker")
     stray = subprocess.run(["pgrep", "-af", services], capture_output=True, text=True).stdout.strip()
-    ports = [port for port in (AIRFLOW_PORT, PREFECT_PORT, ALERT_PORT) if native.port_in_use(port)]
+    ports = [port for port in (AIRFLOW_PORT, PREFECT_PORT, ALERT_PORT, REDIS_PORT) if native.port_in_use(port)]
     if leftovers or stray or ports:
         pytest.fail(f"`down` left services running: {leftovers} {stray!r}, ports still open: {ports}")
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from shared_logic.bench import CHAIN_LENGTHS
 
-__all__ = ["PROFILES", "Step", "SweepProfile", "plan"]
+__all__ = ["FAMILIES", "PROFILES", "Step", "SweepProfile", "family", "plan"]
 
 Kind = Literal["pair", "concurrent", "local", "fresh", "served"]
 
@@ -31,6 +31,9 @@ class Step:
     """The stack's shape (`scale-out` plan): 0 the default stack (LocalExecutor, one Prefect worker),
     N scaled out to N Celery and N Prefect workers; None: the stack the sweep started."""
     sides: tuple[str, ...] = ("airflow", "prefect")
+    link_ms: float | None = None
+    """The `link` plan: the workers on simulated hosts (`./lab up --hosts`), this much added to each
+    round trip between them and the control plane; None: no simulated hosts."""
 
     @property
     def key(self) -> str:
@@ -39,6 +42,7 @@ class Step:
         subject = {"pair": self.pair, "served": f"{self.pair}-{self.size}"}.get(  # catalogue pairs: size 0
             self.workload, str(self.size))
         shape = "" if self.workers is None else f"-w{self.workers}"
+        shape += "" if self.link_ms is None else f"-link{self.link_ms:g}ms"
         return f"{self.workload}-{subject}{shape}-{tag}"
 
 
@@ -60,6 +64,8 @@ class SweepProfile:
     """Stack shapes to measure the fan-outs and bursts on, one after another (`Step.workers`)."""
     sized_shapes: dict[tuple[str, int], tuple[int, ...]] = field(default_factory=dict)
     """The shapes a costly size runs on (all of `workers` when absent)."""
+    link_delays: tuple[float, ...] = ()
+    """The `link` plan: round-trip delays (ms) between the simulated hosts and the control plane."""
 
     def repetitions(self, workload: str, size: int, repeat: int | None = None) -> int:
         wanted = repeat or self.repeat
@@ -86,7 +92,20 @@ PROFILES: dict[str, SweepProfile] = {
     # way), so it runs once, at 1.
     "scale-out": SweepProfile(repeat=3, sizes={"fanout": (100, 1000), "concurrent": (10, 50)},
                               memory_workloads=(), workers=(0, 4, 2, 1), sized_shapes={("fanout", 1000): (0, 4)}),
+    # Distance (docs/scale-out.md): 2 workers a side on simulated hosts, the link adding 0, 1 and 10 ms to each
+    # round trip; per run (etl_basic), per task in sequence (a chain of 10) and per task at once (a fan-out of
+    # 100). About 12 minutes on 2 cores.
+    "link": SweepProfile(repeat=3, sizes={"pair": (0,), "chain": (10,), "fanout": (100,)}, memory_workloads=(),
+                         workers=(2,), link_delays=(0, 1, 10)),
 }
+
+#: Families of plans whose newest session of each stack profile is published and reported on its own.
+FAMILIES = ("sweep", "scale-out", "link")
+
+
+def family(plan_name: str) -> str:
+    """`full` and `quick` are the sweep; `scale-out` and `link` are their own."""
+    return plan_name if plan_name in FAMILIES else "sweep"
 
 #: Pairs run both ways on Prefect (worker and `prefect.serve`): (pair, parameters, size).
 SERVED: tuple[tuple[str, dict[str, Any], int], ...] = (("etl_basic", {}, 0), ("bench_chain", {"length": 40}, 40))
@@ -125,12 +144,35 @@ def _scale_out_plan(settings: SweepProfile, pairs: list[str], repeat: int | None
     return steps
 
 
+#: The pair a `link` step runs at its defaults: one whole run's cost over the link.
+LINK_PAIR = "etl_basic"
+
+
+def _link_plan(settings: SweepProfile, pairs: list[str], repeat: int | None) -> list[Step]:
+    """For each delay: a warm-up, then the pair, the chain and the fan-out, each on both sides, compared."""
+    (workers,) = settings.workers
+    steps: list[Step] = []
+    for delay in settings.link_delays:
+        if LINK_PAIR in pairs:
+            steps.append(Step("pair", LINK_PAIR, {}, 0, 0, warmup=True, workers=workers, link_ms=delay))
+            steps += [Step("pair", LINK_PAIR, {}, 0, r, workers=workers, link_ms=delay)
+                      for r in range(1, (repeat or settings.repeat) + 1)]
+        for workload in ("chain", "fanout"):
+            pair, parameter = WORKLOAD_PAIRS[workload]
+            for size in settings.sizes.get(workload, ()) if pair in pairs else ():
+                steps += [Step(workload, pair, {parameter: size}, size, r, workers=workers, link_ms=delay)
+                          for r in range(1, (repeat or settings.repeat) + 1)]
+    return steps
+
+
 def plan(profile: str, pairs: list[str], repeat: int | None = None) -> list[Step]:
     """Every step of a sweep: one warm-up run per pair first, then the repetitions of each size.
 
     `repeat` overrides the profile's repetition count (the costliest sizes keep their lower cap).
     """
     settings = PROFILES[profile]
+    if settings.link_delays:
+        return _link_plan(settings, pairs, repeat)
     if settings.workers:
         return _scale_out_plan(settings, pairs, repeat)
     steps: list[Step] = []

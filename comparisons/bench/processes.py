@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from comparisons.settings import SIDES, LabSettings
-from comparisons.stack.native import current_scale_out, running_pid, stack_services, tree_members
+from comparisons.stack.native import running_pid, running_services, tree_members
 
 __all__ = ["MemorySampler", "side_usage"]
 
 def _sessions(settings: LabSettings) -> dict[int, str]:
     sessions = {}
-    for svc in stack_services(current_scale_out(settings)):
+    for svc in running_services(settings):
         pid = running_pid(settings, svc.name)
         if pid is not None and svc.side in SIDES:  # the lab's own services (the alert receiver) are neither's
             sessions[pid] = svc.side

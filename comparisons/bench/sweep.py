@@ -31,7 +31,7 @@ from comparisons.metrics import total
 from comparisons.pairs import discover
 from comparisons.runner import alternate, clients, credentials, prepare_parameters, run_comparison
 from comparisons.settings import LabSettings
-from comparisons.stack import environments, native
+from comparisons.stack import environments, hosts, native
 from comparisons.stack.services import CONCURRENCY_CAPS, SCALE_OUT_CAPS, Profile, warehouse_dsn
 from comparisons.store.bench import BenchRecord, load_bench, write_bench
 from comparisons.store.comparison import load_comparisons
@@ -167,6 +167,8 @@ def _measure(settings: LabSettings, sides: list[OrchestratorClient], step: Step,
                       "size": step.size, "warmup": step.warmup, "repetition": step.repetition}
             if step.workers is not None:
                 labels["workers"] = step.workers
+            if step.link_ms is not None:
+                labels["link_ms"] = step.link_ms
             comparison = run_comparison(settings, alternate(sides, step.repetition), step.pair, parameters,
                                         timeout=timeout, labels=labels)
             outcome = comparison.status
@@ -199,19 +201,35 @@ def _measure(settings: LabSettings, sides: list[OrchestratorClient], step: Step,
     return outcome
 
 
+#: The link re-reads its delay every half second: wait this long after changing it.
+LINK_SETTLE_S = 1.5
+
+
+def _link_delay(settings: LabSettings) -> float | None:
+    try:
+        return float(hosts.delay_file(settings.run_dir).read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def _reshape(settings: LabSettings, workers: int, session: str, stack_profile: Profile, host: dict[str, Any],
-             versions: dict[str, str], done: set[str], progress: Progress) -> None:
-    """Restart the stack with `workers` a side (0: the default stack); the first time, record what it took."""
-    shape = f"{workers} workers a side" if workers else "the default stack"
-    progress(f"  restarting the stack with {shape} (`./lab up --scale-out {workers}`)" if workers
+             versions: dict[str, str], done: set[str], progress: Progress, simulated_hosts: bool = False) -> None:
+    """Restart the stack with `workers` a side (0: the default stack), on simulated hosts or not; the
+    first time, record what it took."""
+    shape = (f"{workers} workers a side" if workers else "the default stack") + \
+        (" on simulated hosts" if simulated_hosts else "")
+    flags = f"--scale-out {workers}" + (" --hosts" if simulated_hosts else "")
+    progress(f"  restarting the stack with {shape} (`./lab up {flags}`)" if workers
              else f"  restarting the stack as {shape}")
     native.down(settings, progress=lambda line: None)
-    healthy = native.up(settings, profile=stack_profile, scale_out=workers, progress=lambda line: None)
+    healthy = native.up(settings, profile=stack_profile, scale_out=workers, simulated_hosts=simulated_hosts,
+                        progress=lambda line: None)
     time.sleep(5)  # let start-up settle before reading idle memory, as the setup step does
-    key = f"shape-w{workers}"
+    key = f"shape-w{workers}" + ("-hosts" if simulated_hosts else "")
     if key not in done:
         write_bench(settings.results, BenchRecord("shape", session, key, {
-            "workers": workers, "seconds_to_healthy": healthy, "idle": side_usage(settings),
+            "workers": workers, "simulated_hosts": simulated_hosts, "seconds_to_healthy": healthy,
+            "idle": side_usage(settings),
             "caps": {side: [list(cap) for cap in caps] for side, caps in SCALE_OUT_CAPS.items()} if workers else {}},
             host, versions, stack_profile))
         done.add(key)
@@ -229,11 +247,13 @@ def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profi
              f"{len(done)} steps already recorded")
     steps = plan(profile, [p.name for p in discover(settings)], repeat)
     first_shape = next((s.workers for s in steps if s.workers is not None), 0) or 0
+    on_hosts = any(s.link_ms is not None for s in steps)
     if "setup" not in done:
         if restart:
             progress("restarting the stack to time it from cold processes")
             native.down(settings, progress=lambda line: None)
-        healthy = native.up(settings, profile=stack_profile, scale_out=first_shape, progress=progress)
+        healthy = native.up(settings, profile=stack_profile, scale_out=first_shape, simulated_hosts=on_hosts,
+                            progress=progress)
         time.sleep(5)  # let start-up settle before reading idle memory
         idle = side_usage(settings)
         progress("install cost")
@@ -261,8 +281,15 @@ def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profi
             f"{step.pair} size {step.size} " + ("warm-up" if step.warmup else f"rep {step.repetition}"))
         progress(label)
         try:
-            if step.workers is not None and step.workers != native.current_scale_out(settings):
-                _reshape(settings, step.workers, session, stack_profile, host, versions, done, progress)
+            wanted = (step.workers, step.link_ms is not None)
+            if step.workers is not None and wanted != (native.current_scale_out(settings),
+                                                       native.current_hosts(settings)):
+                _reshape(settings, step.workers, session, stack_profile, host, versions, done, progress,
+                         simulated_hosts=step.link_ms is not None)
+            if step.link_ms is not None and step.link_ms != _link_delay(settings):
+                hosts.set_delay(settings.run_dir, step.link_ms)
+                time.sleep(LINK_SETTLE_S)
+                progress(f"  the link now adds {step.link_ms:g} ms to each round trip")
             outcome = _measure(settings, sides, step, session, dsn, host, versions, stack_profile, timeout,
                                sample_memory=step.workload in memory_workloads)
         except LabError as error:  # recorded, shown, and retried when the session resumes

@@ -177,6 +177,11 @@ class AirflowClient:
             if not page["task_instances"] or len(found) >= int(page.get("total_entries", 0)):
                 return found
 
+    def work_pids(self, pair: str, run_id: str) -> list[int]:
+        """Each running task instance's `pid`: the task's own process, under its worker's supervisor."""
+        return [int(ti["pid"]) for ti in self._task_instances(pair, self._dag(pair, run_id), run_id)
+                if ti["state"] == "running" and ti.get("pid")]
+
     def describe(self, pair: str, run_id: str, *, dag_id: str | None = None) -> RunRecord:
         """The run as the server stored it; `dag_id` for a run of the pair's family this client did not trigger."""
         dag_id = dag_id or self._dag(pair, run_id)

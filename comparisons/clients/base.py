@@ -71,6 +71,10 @@ class OrchestratorClient(Protocol):
 
     def describe(self, pair: str, run_id: str) -> RunRecord: ...
 
+    def work_pids(self, pair: str, run_id: str) -> list[int]:
+        """The process ids the server says run the run's work now (a fault picks its worker by them)."""
+        ...
+
     def cancel(self, pair: str, run_id: str) -> None:
         """End a run that will not end by itself (the fault harness gives up on it)."""
         ...

@@ -184,6 +184,12 @@ class PrefectClient:
             if len(page) < 200:
                 return found
 
+    def work_pids(self, pair: str, run_id: str) -> list[int]:
+        """The flow run's `infrastructure_pid` (`<host>:<pid>`, set by the process worker that started it)."""
+        found = str(self._json("GET", f"/flow_runs/{run_id}").get("infrastructure_pid") or "")
+        pid = found.rpartition(":")[2]
+        return [int(pid)] if pid.isdigit() else []
+
     def describe(self, pair: str, run_id: str) -> RunRecord:
         run = self._json("GET", f"/flow_runs/{run_id}")
         tasks = tuple(

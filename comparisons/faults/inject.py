@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 
 from comparisons.errors import LabError
@@ -14,7 +15,8 @@ from comparisons.faults.scenarios import API_SERVER, WORKER
 from comparisons.settings import LabSettings
 from comparisons.stack import native, postgres
 
-__all__ = ["kill_task_processes", "kill_worker", "restart_api", "restart_postgres", "task_processes"]
+__all__ = ["kill_one_worker", "kill_task_processes", "kill_worker", "restart_api", "restart_postgres", "settle",
+           "stop_redis", "task_processes", "worker_running"]
 
 
 def _descendants(pid: int, min_depth: int) -> list[int]:
@@ -77,3 +79,54 @@ def restart_api(settings: LabSettings, side: str) -> str:
 def restart_postgres(settings: LabSettings, side: str) -> str:
     seconds = postgres.restart_cluster()
     return f"PostgreSQL restarted (`pg_ctlcluster … restart`, fast mode: open connections are cut) in {seconds:.1f} s"
+
+
+#: The workers of a scaled-out stack: Celery workers (each task in a process under a pool process),
+#: and Prefect process workers (each flow run a process of its own).
+SCALED_WORKER = {"airflow": "airflow-worker", "prefect": "prefect-worker"}
+REDIS_DOWN_S = 10.0
+
+
+def worker_running(settings: LabSettings, side: str, pids: list[int]) -> str | None:
+    """The scaled-out worker whose process tree holds one of `pids` (what the server says runs the work)."""
+    kind = SCALED_WORKER[side]
+    roots = {pid: s.name for s in native.running_services(settings)
+             if s.kind == kind and (pid := native.running_pid(settings, s.name)) is not None}
+    # A flow run may leave its worker's session and tree (setsid); the service marker it inherited stays.
+    owner = {pid: name for pid, name in native.lab_processes(settings).items() if name in roots.values()}
+    owner.update(native.tree_members(roots))
+    return next((owner[pid] for pid in pids if pid in owner), None)
+
+
+def kill_one_worker(settings: LabSettings, side: str, pids: list[int]) -> str:
+    """SIGKILL the worker running `pids`, and all it started, as its host would die; it stays down."""
+    name = worker_running(settings, side, pids)
+    if name is None:
+        raise LabError(f"no {SCALED_WORKER[side]} runs the processes {pids} the server named: is the stack "
+                       f"scaled out (`./lab up --scale-out 2`)? See .lab/logs/{SCALED_WORKER[side]}*.log")
+    pid = native.kill_service(settings, name)
+    alive = [s.name for s in native.running_services(settings)
+             if s.kind == SCALED_WORKER[side] and native.running_pid(settings, s.name) is not None]
+    return (f"SIGKILL to {name} (pid {pid}; the server's run is in its process {', '.join(map(str, pids))}) and "
+            f"everything it started; left down, {len(alive)} other worker(s) running: {', '.join(alive) or 'none'}")
+
+
+def stop_redis(settings: LabSettings, side: str, down_s: float = REDIS_DOWN_S) -> str:
+    """Stop the broker now and start it again, empty (the lab's Redis saves nothing), `down_s` later,
+    while the run is watched; `settle` waits for the restart."""
+    native.stop_service(settings, "redis")
+    restart = threading.Timer(down_s, native.start_service, args=(settings, "redis"),
+                              kwargs={"progress": lambda line: None})
+    restart.start()
+    _PENDING.append(restart)
+    return f"redis stopped (SIGTERM), started again {down_s:.0f} s later, empty"
+
+
+#: Injections still under way in the background (a broker to start again), joined by `settle`.
+_PENDING: list[threading.Timer] = []
+
+
+def settle(timeout: float = 60.0) -> None:
+    """Wait for what an injection left running in the background (before the stack is checked)."""
+    while _PENDING:
+        _PENDING.pop().join(timeout)

@@ -22,12 +22,11 @@ from comparisons.faults.scenarios import Scenario
 from comparisons.runner import credentials, drop_outputs, harness_warehouse_dsn, prepare_parameters, read_output
 from comparisons.settings import LabSettings
 from comparisons.stack import native, postgres
-from comparisons.stack.services import SERVICES
 from comparisons.store.fault import FaultRecord, write_fault
 from comparisons.store.provenance import git_commit, host_info
 from comparisons.store.runs import RunRecord
 
-__all__ = ["run_scenario"]
+__all__ = ["run_scenario", "shape_for"]
 
 Progress = Callable[[str], None]
 OBSERVE_INTERVAL_S = 0.5
@@ -39,6 +38,7 @@ INJECTIONS: dict[str, Callable[[LabSettings, str], str]] = {
     "kill-worker": inject.kill_worker,
     "restart-api": inject.restart_api,
     "restart-postgres": inject.restart_postgres,
+    "stop-redis": inject.stop_redis,
 }
 
 
@@ -78,7 +78,8 @@ def _wait_until_running(client: OrchestratorClient, pair: str, run_id: str, task
         record = client.describe(pair, run_id)
         names = [t.name for t in record.tasks]
         target = task if task in names else (names[0] if names else None)
-        if any(t.name == target and t.state == "running" for t in record.tasks):
+        # A short task may go from queued to done between two reads: it has run, which is what counts.
+        if any(t.name == target and t.state in ("running", "success", "completed") for t in record.tasks):
             return record
         if record.state in ("success", "failed"):
             raise LabError(f"{client.name} run {pair}/{run_id} ended {record.raw_state} before task {task!r} "
@@ -89,7 +90,10 @@ def _wait_until_running(client: OrchestratorClient, pair: str, run_id: str, task
 
 
 def _side_logs(settings: LabSettings, side: str, scenario: Scenario) -> list[str]:
-    logs = [str(settings.log_file(s.name)) for s in SERVICES if s.side == side and not s.oneshot]
+    services = native.stack_services(scenario.scale_out)
+    logs = [str(settings.log_file(s.name)) for s in services if s.side == side and not s.oneshot]
+    if scenario.injection == "stop-redis":
+        logs.append(str(settings.log_file("redis")))
     if scenario.injection == "restart-postgres":
         logs.append(str(postgres.CLUSTER_LOG))
     return logs
@@ -98,8 +102,14 @@ def _side_logs(settings: LabSettings, side: str, scenario: Scenario) -> list[str
 def _heal(settings: LabSettings) -> list[str]:
     """Bring back any service the fault left down, so the next scenario starts from a healthy stack."""
     broken = [row.name for row in native.status(settings) if not row.healthy]
+    services = {s.name for s in native.running_services(settings) if not s.oneshot}
+    if broken and set(broken) <= services and all(native.running_pid(settings, n) is None for n in broken):
+        for name in broken:  # a worker the scenario left down: start just that one
+            native.start_service(settings, name, progress=lambda line: None)
+        return [f"after the scenario {', '.join(broken)} was down; the lab started it again"]
     if broken:
-        native.up(settings, profile=native.current_profile(settings), progress=lambda line: None)
+        native.up(settings, profile=native.current_profile(settings), scale_out=native.current_scale_out(settings),
+                  progress=lambda line: None)
         return [f"after the scenario {', '.join(broken)} was not healthy; the lab restarted it"]
     return []
 
@@ -125,7 +135,10 @@ def _observe(settings: LabSettings, client: OrchestratorClient, scenario: Scenar
         tries_before = {t.name: t.tries for t in before.tasks}
         injected_at = _now()
         progress(f"  {client.name}: injecting {scenario.injection} into run {run_id}")
-        injection = INJECTIONS[scenario.injection](settings, client.name)
+        if scenario.injection == "kill-one-worker":  # the worker the server says runs this run
+            injection = inject.kill_one_worker(settings, client.name, client.work_pids(pair, run_id))
+        else:
+            injection = INJECTIONS[scenario.injection](settings, client.name)
         timeline.append({"at": injected_at.isoformat(), "event": injection})
     deadline = time.monotonic() + scenario.timeout_s
     detected_at, record, task_started = None, None, None
@@ -179,11 +192,23 @@ def _burst(client: OrchestratorClient, pair: str, parameters: dict[str, Any], ru
             "notes": notes}
 
 
+def shape_for(settings: LabSettings, scenario: Scenario, progress: Progress = print) -> None:
+    """Change the running stack to the shape the scenario needs (in place, its profile kept)."""
+    if (native.current_scale_out(settings), native.current_hosts(settings)) != (scenario.scale_out, False):
+        shape = f"{scenario.scale_out} workers a side" if scenario.scale_out else "the default stack"
+        progress(f"{scenario.name} needs {shape}: changing the stack's shape (`./lab up --scale-out`)")
+        native.up(settings, profile=native.current_profile(settings), scale_out=scenario.scale_out,
+                  progress=lambda line: progress(f"  {line}"))
+
+
 def run_scenario(settings: LabSettings, sides: list[OrchestratorClient], scenario: Scenario, *,
                  pair: str | None = None, runs: int = 50, progress: Progress = print) -> list[FaultRecord]:
-    """Run one scenario on every side in turn; each side's record is on disk before the next starts."""
+    """Run one scenario on every side it applies to, in turn, on the stack shape it needs; each side's
+    record is on disk before the next starts."""
     from shared_logic.expected import EXPECTATIONS, expected_fingerprint
 
+    sides = [client for client in sides if client.name in scenario.sides]
+    shape_for(settings, scenario, progress)
     pair = pair or scenario.pair
     parameters = prepare_parameters(sides, pair, scenario.parameters)
     env = credentials(settings)
@@ -207,7 +232,7 @@ def run_scenario(settings: LabSettings, sides: list[OrchestratorClient], scenari
                 output=found, expected_output=expected, drain_s=seen["drain_s"], notes=seen["notes"],
                 logs=_side_logs(settings, client.name, scenario), urls=[seen["records"][0].url],
                 version=client.version(), profile=native.current_profile(settings), host=host_info(),
-                git_commit=git_commit(settings.root))
+                git_commit=git_commit(settings.root), scale_out=scenario.scale_out)
         else:
             seen = _observe(settings, client, scenario, pair, parameters, progress)
             run: RunRecord | None = seen["record"]
@@ -217,6 +242,7 @@ def run_scenario(settings: LabSettings, sides: list[OrchestratorClient], scenari
             found = read_output(dsn, client.name, pair)
             detected_at, injected_at = seen["detected_at"], seen["injected_at"]
             detect_s = (detected_at - injected_at).total_seconds() if detected_at and injected_at else None
+            inject.settle()  # a broker stopped for a while is back before the stack is checked
             notes = seen["notes"] + _heal(settings)
             if scenario.injection != "none" and detected_at is None and ended_as_expected:
                 notes.insert(0, "no try failed: the run carried on through the fault")
@@ -228,7 +254,7 @@ def run_scenario(settings: LabSettings, sides: list[OrchestratorClient], scenari
                 data_intact=_data_intact(expected, found, succeeded), output=found, expected_output=expected,
                 timeline=seen["timeline"], notes=notes, logs=_side_logs(settings, client.name, scenario),
                 urls=[run.url] if run else [], version=client.version(), profile=native.current_profile(settings),
-                host=host_info(), git_commit=git_commit(settings.root))
+                host=host_info(), git_commit=git_commit(settings.root), scale_out=scenario.scale_out)
         path = write_fault(settings.results, record)
         detect = f"detected after {record.detect_s:.1f} s, " if record.detect_s is not None else ""
         progress(f"  {client.name}: {record.verdict}: {detect}ended {record.final_state}, data intact "

@@ -9,7 +9,8 @@ from comparisons.errors import UnknownScenarioError
 
 __all__ = ["QUICK", "SCENARIOS", "Injection", "Scenario", "resolve"]
 
-Injection = Literal["kill-task", "kill-worker", "restart-api", "restart-postgres", "burst", "none"]
+Injection = Literal["kill-task", "kill-worker", "restart-api", "restart-postgres", "kill-one-worker", "stop-redis",
+                    "burst", "none"]
 
 #: The service each side's injection hits: the executor that runs tasks, and the API server.
 WORKER = {"airflow": "airflow-scheduler", "prefect": "prefect-worker"}
@@ -31,6 +32,10 @@ class Scenario:
     """The state a run should end in if the orchestrator copes (a hang must end failed)."""
     timeout_s: float = 240.0
     """How long to wait for a verdict before the run is declared stuck and cancelled."""
+    scale_out: int = 0
+    """The stack's shape it needs: 0 the default stack, N workers a side (`./lab up --scale-out N`)."""
+    sides: tuple[str, ...] = ("airflow", "prefect")
+    """The orchestrators it applies to (Redis is Airflow's broker only)."""
 
 
 SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
@@ -49,6 +54,15 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
              during_task="slow_query", expected_state="failed"),
     Scenario("burst", "many runs triggered at once: every one accounted for, none lost or duplicated",
              "etl_basic", "burst"),
+    # Scaled out (docs/scale-out.md): one of several workers dies as its host would, with the work on it.
+    Scenario("kill-one-worker", "with 2 workers a side, the worker running the load (a Celery worker; a Prefect "
+             "worker and its flow-run process) is SIGKILLed with everything it started and stays down: the other "
+             "worker is still there", "slow_load", "kill-one-worker", {"seconds": 20}, timeout_s=480.0,
+             scale_out=2),
+    Scenario("stop-redis", "with 2 Celery workers, Redis (Airflow's broker) is stopped for 10 s, then started "
+             "again, empty, while a chain of 40 tasks is being queued through it one by one; Prefect has no broker "
+             "to stop (its one server process keeps its messaging in memory)", "bench_chain", "stop-redis",
+             {"length": 40}, during_task="step_0", delay_s=0.5, timeout_s=720.0, scale_out=2, sides=("airflow",)),
 )}
 
 #: The subset CI runs: each ends within a minute and disturbs no service.
@@ -69,4 +83,5 @@ def resolve(names: list[str]) -> list[Scenario]:
             raise UnknownScenarioError(
                 f"no fault scenario {name!r}. Scenarios: {', '.join(SCENARIOS)}; or `all`, or `quick` "
                 f"({', '.join(QUICK)}). See `./lab fault --help`.")
-    return list({s.name: s for s in chosen}.values())
+    unique = list({s.name: s for s in chosen}.values())
+    return sorted(unique, key=lambda s: s.scale_out)  # stable: each shape's scenarios together, the default first

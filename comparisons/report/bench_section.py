@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from comparisons.authoring import authoring_cost
+from comparisons.bench.plan import family
 from comparisons.bench.served import PATHS
 from comparisons.metrics import overhead, pickup, summarise, total
 from comparisons.pairs import Pair, discover
@@ -56,7 +57,7 @@ class BenchView:
 
 
 def load_view(settings: LabSettings) -> list[BenchView]:
-    """The newest bench session of each stack profile, and the newest scale-out session of each, newest first."""
+    """The newest bench session of each stack profile and plan family (`plan.family`), newest first."""
     records = load_bench(settings.results).records  # what cannot be read is listed by the report (`store`)
     comparisons = load_comparisons(settings.results).records
     sessions: dict[str, list[BenchRecord]] = defaultdict(list)
@@ -66,7 +67,7 @@ def load_view(settings: LabSettings) -> list[BenchView]:
     for session, items in sorted(sessions.items()):
         setup = next((r for r in items if r.kind == "setup"), None)
         if setup is not None:
-            newest[(items[0].profile, (setup.values.get("plan") or {}).get("name") == "scale-out")] = session
+            newest[(items[0].profile, family((setup.values.get("plan") or {}).get("name") or ""))] = session
     return [BenchView(session, profile, [c for _, c in comparisons if c.labels.get("bench_session") == session],
                       sessions[session], bench_folder(settings.results, session))
             for (profile, _), session in sorted(newest.items(), key=lambda kv: kv[1], reverse=True)]
@@ -387,6 +388,10 @@ def sweep_conditions(view: BenchView) -> str:
 
 
 def bench_markdown(view: BenchView, pairs: list[Pair], whose: str = "your machine") -> str:
+    if view.plan == "link":
+        from comparisons.report.link_section import link_markdown
+
+        return link_markdown(view, whose)
     if view.plan == "scale-out":
         from comparisons.report.scale_out_section import scale_out_markdown
 
@@ -432,6 +437,10 @@ def _by_pair(view: BenchView) -> dict[str, list[Comparison]]:
 
 
 def bench_html(view: BenchView, pairs: list[Pair], whose: str = "your machine") -> str:
+    if view.plan == "link":
+        from comparisons.report.link_section import link_html
+
+        return link_html(view, whose)
     if view.plan == "scale-out":
         from comparisons.report.scale_out_section import scale_out_html
 

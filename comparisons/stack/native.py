@@ -24,29 +24,30 @@ import httpx
 from comparisons.clients.prefect import PrefectClient
 from comparisons.errors import PortTakenError, ServiceDownError, ServiceStartError, SetupError
 from comparisons.settings import LabSettings
-from comparisons.stack import postgres
+from comparisons.stack import hosts, postgres
 from comparisons.stack.secrets import ensure_env_file
 from comparisons.stack.services import (
     AIRFLOW_PORT,
     ALERT_PORT,
     DEFAULT_PROFILE,
+    LINK,
     POSTGRES_PORT,
     PREFECT_PORT,
     PROFILES,
     REDIS_PORT,
-    SCALE_OUT_MAX,
     SCALE_OUT_SERVICES,
     SERVED_SUFFIX,
     SERVICES,
     Placement,
     Profile,
     Service,
+    check_scale_out,
     service_environment,
 )
 
-__all__ = ["ServiceStatus", "check_scale_out", "current_profile", "current_scale_out", "deploy", "down", "kill_service",
-           "lab_processes", "native_placement", "process_table", "stack_services", "start_service", "status",
-           "stop_service", "tree_members", "up"]
+__all__ = ["ServiceStatus", "current_hosts", "current_profile", "current_scale_out", "deploy", "down",
+           "kill_service", "lab_processes", "native_placement", "placement_for", "process_table",
+           "running_services", "stack_services", "start_service", "status", "stop_service", "tree_members", "up"]
 
 START_TIMEOUT_S = 180.0
 Progress = Callable[[str], None]
@@ -67,6 +68,15 @@ def native_placement(settings: LabSettings) -> Placement:
         work_log=str(settings.work_log),
         database_prefix=settings.database_prefix,
     )
+
+
+def placement_for(settings: LabSettings, svc: Service) -> Placement:
+    """Where `svc` finds the others: on loopback, or from a simulated host, at the link's address."""
+    here = native_placement(settings)
+    if svc.host is None:
+        return here
+    far = hosts.LINK_ADDRESS
+    return replace(here, postgres_host=far, airflow_api_host=far, prefect_api_host=far, alert_host=far, redis_host=far)
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,16 @@ def _proc_start_time(pid: int) -> str | None:
             os.waitpid(pid, os.WNOHANG)
         return None
     return fields[19]
+
+
+def _started_with(pid: int, variable: str) -> str | None:
+    """The value `variable` had in the environment process `pid` was started with."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    prefix = f"{variable}=".encode()
+    return next((item[len(prefix):].decode() for item in environ if item.startswith(prefix)), None)
 
 
 def _pid_file(settings: LabSettings, name: str) -> Path:
@@ -188,8 +208,9 @@ def is_healthy(svc: Service, env: Mapping[str, str] | None = None) -> bool:
     if svc.health is None:
         return True
     if svc.health.shell:
+        inside = ["ip", "netns", "exec", svc.host] if svc.host else []  # checked from where it runs
         try:
-            check = subprocess.run(["/bin/sh", "-c", svc.health.shell], env=env, capture_output=True,
+            check = subprocess.run([*inside, "/bin/sh", "-c", svc.health.shell], env=env, capture_output=True,
                                    timeout=HEALTH_COMMAND_TIMEOUT_S, check=False, stdin=subprocess.DEVNULL)
             return check.returncode == 0
         except subprocess.TimeoutExpired:
@@ -228,13 +249,18 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 
 def _argv(settings: LabSettings, svc: Service) -> list[str]:
+    """The command line natively: the program from its environment (or Debian), in its namespace if it has one."""
+    return (["ip", "netns", "exec", svc.host] if svc.host else []) + _program(settings, svc)
+
+
+def _program(settings: LabSettings, svc: Service) -> list[str]:
     if svc.system_package:
         found = shutil.which(svc.command[0])
         if found is None:
             raise SetupError(
                 f"{svc.command[0]} is missing: {svc.name} runs Debian's {svc.system_package} natively. "
                 f"Install it with `apt-get install -y {svc.system_package}` (as root) and retry.")
-        bind = ("--bind", "127.0.0.1") if svc.kind == "redis" else ()  # loopback only, as every native service
+        bind = (svc.bind_flag, native_placement(settings).bind_host) if svc.bind_flag else ()
         return [found, *svc.command[1:], *bind]
     program = settings.venv_bin(svc.side, svc.command[0])
     if svc.command[0] == "bash" and settings.venv_bin(svc.side, "python").exists():
@@ -250,6 +276,7 @@ def _child_environment(settings: LabSettings, svc: Service, env: Mapping[str, st
     base["PATH"] = f"{settings.venv(svc.side) / 'bin'}{os.pathsep}{base.get('PATH', '')}"
     if svc.instance_of == "airflow-worker":  # its health check pings celery@$HOSTNAME, as in a container
         base["HOSTNAME"] = svc.name
+    base["LAB_LINK_DELAY_FILE"] = str(hosts.delay_file(settings.run_dir))  # read by the `link` service
     return base | dict(env) | {CHECKOUT_VAR: str(settings.root), SERVICE_VAR: svc.name}
 
 
@@ -334,10 +361,14 @@ def _broker_hint(svc: Service, env: Mapping[str, str], log: Path, since: int) ->
             if cannot else "")
 
 
-def stack_services(scale_out: int = 0) -> list[Service]:
+def stack_services(scale_out: int = 0, simulated_hosts: bool = False) -> list[Service]:
     """The services `up` starts, in order: the stack, and with `scale_out` N, Redis before Airflow's
-    init, N Celery workers (`airflow-worker-1`…) and N Prefect workers (`prefect-worker`, `-2`…)."""
+    init, N Celery workers (`airflow-worker-1`…) and N Prefect workers (`prefect-worker`, `-2`…).
+    With `simulated_hosts`, worker i of each side runs in namespace `lab-host-i`, reached by the `link`."""
     if scale_out == 0:
+        if simulated_hosts:
+            raise SetupError("--hosts puts the scaled-out workers on simulated hosts: give --scale-out N too "
+                             "(e.g. `./lab up --scale-out 2 --hosts`).")
         return list(SERVICES)
     check_scale_out(scale_out)
     redis, worker = SCALE_OUT_SERVICES
@@ -348,17 +379,24 @@ def stack_services(scale_out: int = 0) -> list[Service]:
     prefect_workers = [replace(prefect_worker, name=f"{prefect_worker.name}-{i}", instance_of=prefect_worker.name,
                                command=(*prefect_worker.command, "--name", f"{prefect_worker.name}-{i}"))
                        for i in range(2, scale_out + 1)]
-    services: list[Service] = [s for s in SERVICES if s.side == "lab"] + [redis]
+    if simulated_hosts:
+        celery_workers = [replace(w, host=hosts.namespace(i)) for i, w in enumerate(celery_workers, start=1)]
+        prefect_worker = replace(prefect_worker, host=hosts.namespace(1))
+        prefect_workers = [replace(w, host=hosts.namespace(i)) for i, w in enumerate(prefect_workers, start=2)]
+    services: list[Service] = [s for s in SERVICES if s.side == "lab"] + [LINK] * simulated_hosts + [redis]
     services += [s for s in SERVICES if s.side == "airflow"] + celery_workers
-    return services + [s for s in SERVICES if s.side == "prefect"] + prefect_workers
+    services += [s for s in SERVICES if s.side == "prefect" and s.name != prefect_worker.name]
+    return services + [prefect_worker, *prefect_workers]
 
 
-def check_scale_out(workers: int) -> int:
-    if not 1 <= workers <= SCALE_OUT_MAX:
-        raise SetupError(f"--scale-out {workers} is out of range: give 1 to {SCALE_OUT_MAX} workers per "
-                         f"orchestrator (each Celery worker runs up to 16 tasks at once; on 2 cores more "
-                         f"than a few only compete for the same CPUs).")
-    return workers
+def current_hosts(settings: LabSettings) -> bool:
+    """Whether the running stack's workers are on simulated hosts (`./lab up --hosts`)."""
+    return (settings.run_dir / "hosts").exists()
+
+
+def running_services(settings: LabSettings) -> list[Service]:
+    """The services of the stack as it was started: its shape and where its workers run."""
+    return stack_services(current_scale_out(settings), current_hosts(settings))
 
 
 def current_scale_out(settings: LabSettings) -> int:
@@ -369,37 +407,62 @@ def current_scale_out(settings: LabSettings) -> int:
 
 
 def up(settings: LabSettings, *, profile: Profile = DEFAULT_PROFILE, scale_out: int = 0,
-       progress: Progress = print) -> dict[str, float]:
+       simulated_hosts: bool = False, progress: Progress = print) -> dict[str, float]:
     """Bring the native stack up, each step gated on the one before; returns seconds to healthy.
 
     A stack running with another shape changes shape in place: Airflow's services restart with the
-    new executor, the workers the new shape lacks stop, and the rest (PostgreSQL, the Prefect
-    server, the alert receiver) keep running.
+    new executor, the workers the new shape lacks (or runs elsewhere) stop, and the rest
+    (PostgreSQL, the Prefect server, the alert receiver) keep running.
     """
-    services = stack_services(scale_out)
-    running = current_scale_out(settings)
-    if running != scale_out:
-        kept = {s.name for s in services}
-        doomed = [s.name for s in reversed(stack_services(running)) if not s.oneshot
-                  and (s.side == "airflow" or s.name not in kept) and running_pid(settings, s.name) is not None]
+    services = stack_services(scale_out, simulated_hosts)
+    for svc in services:  # a missing Debian program is named before anything starts
+        if svc.system_package:
+            _argv(settings, svc)
+    if simulated_hosts:
+        hosts.require()
+    running, running_hosts = current_scale_out(settings), current_hosts(settings)
+    # Each orchestrator service reads its profile when it starts: one started under another restarts.
+    restarted = [s.name for s in reversed(stack_services(running, running_hosts)) if not s.oneshot
+                 and s.side in ("airflow", "prefect") and s.system_package is None
+                 and (pid := running_pid(settings, s.name)) is not None
+                 and _started_with(pid, "LAB_PROFILE") != profile]
+    if restarted:
+        progress(f"changing profile to {profile}: stopping {', '.join(restarted)}")
+        _stop_processes(settings, restarted)
+    if (running, running_hosts) != (scale_out, simulated_hosts):
+        kept = {s.name: s for s in services}
+        doomed = [s.name for s in reversed(stack_services(running, running_hosts)) if not s.oneshot
+                  and ((s.side == "airflow" and running != scale_out) or kept.get(s.name) != s
+                       or (running_hosts and s.host is not None))  # the namespaces are made again
+                  and running_pid(settings, s.name) is not None]
         if doomed:
-            progress(f"changing shape ({running} → {scale_out} workers a side): stopping {', '.join(doomed)}")
+            progress(f"changing shape ({running} → {scale_out} workers a side"
+                     f"{', on simulated hosts' if simulated_hosts else ''}): stopping {', '.join(doomed)}")
             _stop_processes(settings, doomed)
+        if running_hosts:
+            hosts.remove()
+            (settings.run_dir / "hosts").unlink(missing_ok=True)
     secrets = ensure_env_file(settings.env_file, settings.root / ".env.example")
     _prepare_homes(settings, secrets)
     (settings.run_dir / "profile").write_text(profile + "\n")
     (settings.run_dir / "scale-out").write_text(f"{scale_out}\n")
-    placement = native_placement(settings)
+    if simulated_hosts and not current_hosts(settings):
+        made = hosts.create(scale_out)
+        (settings.run_dir / "hosts").write_text(" ".join(made) + "\n")
+        if not hosts.delay_file(settings.run_dir).exists():
+            hosts.set_delay(settings.run_dir, 0)
+        progress(f"simulated hosts: {', '.join(made)} on bridge {hosts.BRIDGE} ({hosts.LINK_ADDRESS}/24)")
     progress("PostgreSQL")
     started = time.monotonic()
     postgres.start_cluster(settings.run_dir / "postgres.started-by-lab")
-    postgres.ensure_databases(secrets, placement)
+    postgres.ensure_databases(secrets, native_placement(settings))
     timings = {"postgres": time.monotonic() - started}
     progress(f"  postgres: ready on 127.0.0.1:{POSTGRES_PORT}")
     for side in ("lab", "airflow", "prefect"):
         progress(side.capitalize())
         for svc in (s for s in services if s.side == side):
-            env = service_environment(svc, placement, secrets, profile=profile, scale_out=scale_out > 0)
+            env = service_environment(svc, placement_for(settings, svc), secrets, profile=profile,
+                                      scale_out=scale_out > 0)
             if svc.oneshot:
                 started = time.monotonic()
                 _run_oneshot(settings, svc, env, progress)
@@ -446,7 +509,7 @@ def measuring_only(settings: LabSettings, side: str) -> Iterator[int]:
     Yields how many processes were paused: none where the services are not this checkout's
     processes (the compose stack, or a stack that is down).
     """
-    others = {svc.name: svc for svc in stack_services(current_scale_out(settings)) if svc.side not in (side, "lab")}
+    others = {svc.name: svc for svc in running_services(settings) if svc.side not in (side, "lab")}
     roots = {pid: name for name, svc in others.items()
              if not svc.oneshot and (pid := running_pid(settings, name)) is not None}
     paused = set(tree_members(roots)) | {pid for pid, name in lab_processes(settings).items() if name in others}
@@ -485,7 +548,7 @@ def stop_service(settings: LabSettings, name: str) -> bool:
 
 def start_service(settings: LabSettings, name: str, *, progress: Progress = print) -> float:
     """(Re)start one long-running service with the running stack's profile; seconds to healthy."""
-    services = stack_services(current_scale_out(settings))
+    services = running_services(settings)
     svc = next((s for s in services if s.name == name and not s.oneshot), None)
     if svc is None:
         raise SetupError(f"no long-running service {name!r}; services: "
@@ -535,7 +598,7 @@ def serving(settings: LabSettings, pairs: list[str], *, progress: Progress = pri
 def _environment(settings: LabSettings, svc: Service, secrets: Mapping[str, str] | None = None) -> dict[str, str]:
     """`svc`'s environment in the running stack: its profile, and scaled out or not."""
     secrets = secrets or ensure_env_file(settings.env_file, settings.root / ".env.example")
-    return service_environment(svc, native_placement(settings), secrets, profile=current_profile(settings),
+    return service_environment(svc, placement_for(settings, svc), secrets, profile=current_profile(settings),
                                scale_out=current_scale_out(settings) > 0)
 
 
@@ -571,7 +634,7 @@ def _stop_processes(settings: LabSettings, names: list[str], timeout: float = 20
 def down(settings: LabSettings, *, progress: Progress = print) -> list[str]:
     """Stop every process the lab started, and nothing else; returns what was stopped."""
     _resume_all(settings)  # a harness killed mid-measurement may have left one side paused
-    services = stack_services(current_scale_out(settings))
+    services = running_services(settings)
     # Whatever has a pid file, too: a stack started by an older checkout, or with another shape.
     names = [svc.name for svc in reversed(services) if not svc.oneshot]
     names += sorted({path.stem for path in settings.run_dir.glob("*.pid")} - set(names))
@@ -591,6 +654,11 @@ def down(settings: LabSettings, *, progress: Progress = print) -> list[str]:
     for name in names:
         _pid_file(settings, name).unlink(missing_ok=True)
     (settings.run_dir / "scale-out").unlink(missing_ok=True)
+    removed = hosts.remove()
+    if removed:
+        progress(f"  removed the simulated hosts and their link: {', '.join(removed)}")
+    for marker in ("hosts", hosts.delay_file(settings.run_dir).name):
+        (settings.run_dir / marker).unlink(missing_ok=True)
     if postgres.stop_cluster(settings.run_dir / "postgres.started-by-lab"):
         stopped.append("postgres")
         progress("  stopped postgres (the lab had started it)")
@@ -599,14 +667,17 @@ def down(settings: LabSettings, *, progress: Progress = print) -> list[str]:
 
 def status(settings: LabSettings) -> list[ServiceStatus]:
     urls = {"airflow-apiserver": f"http://127.0.0.1:{AIRFLOW_PORT}", "prefect-server": f"http://127.0.0.1:{PREFECT_PORT}",
-            "alert-receiver": f"http://127.0.0.1:{ALERT_PORT}/alerts/", "redis": f"redis://127.0.0.1:{REDIS_PORT}"}
+            "alert-receiver": f"http://127.0.0.1:{ALERT_PORT}/alerts/", "redis": f"redis://127.0.0.1:{REDIS_PORT}",
+            "link": f"http://{hosts.LINK_ADDRESS} (the simulated hosts' way in)"}
     rows = [ServiceStatus("postgres", postgres.is_ready(), postgres.is_ready(), None,
                           f"postgresql://127.0.0.1:{POSTGRES_PORT}", postgres.CLUSTER_LOG)]
-    for svc in stack_services(current_scale_out(settings)):
+    secrets = ensure_env_file(settings.env_file, settings.root / ".env.example")
+    for svc in running_services(settings):
         if svc.oneshot:
             continue
         pid = running_pid(settings, svc.name)
-        healthy = pid is not None and is_healthy(svc, _child_environment(settings, svc, _environment(settings, svc)))
+        healthy = pid is not None and is_healthy(
+            svc, _child_environment(settings, svc, _environment(settings, svc, secrets)))
         rows.append(ServiceStatus(svc.name, pid is not None, healthy, pid,
                                   urls.get(svc.name), settings.log_file(svc.name)))
     return rows

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from comparisons.errors import SetupError
+from comparisons.stack.hosts import LINK_ADDRESS
+
 __all__ = [
     "AIRFLOW_PORT",
     "ALERT_BLOCK",
@@ -207,6 +210,11 @@ class Service:
     health: Health | None = None
     system_package: str | None = None
     """Native mode runs the machine's program from this Debian package, not one from an environment."""
+    bind_flag: str | None = None
+    """The option that sets the address it listens on, for a program with no setting for it in the
+    environment: native mode passes the placement's bind host (loopback); a container keeps its default."""
+    host: str | None = None
+    """The network namespace it runs in (`./lab up --hosts`: a simulated host; see `hosts.py`)."""
     instance_of: str | None = None
     """Set on the numbered copies native scale-out starts (`airflow-worker-2` is an `airflow-worker`)."""
 
@@ -286,10 +294,29 @@ SCALE_OUT_CAPS: Mapping[str, tuple[tuple[str, str, str], ...]] = {
     "prefect": (("process worker --limit", "none",
                  "flow runs each worker starts at once; the workers share the pool"),),
 }
+
+#: `./lab up --scale-out N --hosts`: the link from the simulated hosts to the control plane (`hosts.py`),
+#: on every port a worker or its task processes use. Not in compose: the containers have a network each.
+LINK_PORTS = (POSTGRES_PORT, REDIS_PORT, AIRFLOW_PORT, PREFECT_PORT, ALERT_PORT)
+LINK = Service("link", "lab", ("python", "-m", "comparisons.stack.link_proxy", *map(str, LINK_PORTS)),
+               depends_on=("alert-receiver",),
+               health=Health(f"http://{LINK_ADDRESS}:{ALERT_PORT}/health", ("ok",), True))
+
+
+def check_scale_out(workers: int) -> int:
+    """`workers`, or a SetupError with the allowed range: `--scale-out 0` is the default stack, not a shape."""
+    if not 1 <= workers <= SCALE_OUT_MAX:
+        raise SetupError(f"--scale-out {workers} is out of range: give 1 to {SCALE_OUT_MAX} workers per "
+                         f"orchestrator (each Celery worker runs up to 16 tasks at once; on 2 cores more "
+                         f"than a few only compete for the same CPUs).")
+    return workers
+
+
 CELERY_APP = "airflow.providers.celery.executors.celery_executor.app"
 SCALE_OUT_SERVICES: tuple[Service, ...] = (
     Service("redis", "airflow", ("redis-server", "--save", "", "--appendonly", "no"), port=REDIS_PORT,
-            health=Health(shell=f"redis-cli -p {REDIS_PORT} ping | grep -q PONG"), system_package="redis-server"),
+            health=Health(shell=f"redis-cli -p {REDIS_PORT} ping | grep -q PONG"), system_package="redis-server",
+            bind_flag="--bind"),
     # --skip-serve-logs as for the scheduler: the api-server reads task logs from the shared log folder.
     # The node name is celery@<host>; the health check pings this worker only, as the official file does.
     Service("airflow-worker", "airflow", ("airflow", "celery", "worker", "--skip-serve-logs"),

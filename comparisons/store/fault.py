@@ -44,6 +44,8 @@ class FaultRecord:
     urls: list[str] = field(default_factory=list)
     version: str = ""
     profile: str = "tuned"
+    scale_out: int = 0
+    """Workers a side the stack ran with (0: the default stack)."""
     host: dict[str, Any] = field(default_factory=dict)
     git_commit: str = ""
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))

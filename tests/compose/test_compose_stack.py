@@ -136,8 +136,8 @@ COMPOSE_PAIRS: dict[str, str] = {
 
 #: The pairs run again on the scale-out stack (docker/scale-out.yml): what crosses worker containers.
 SCALE_OUT_PAIRS: dict[str, str] = {
-    "etl_basic": "each task of one run may land on another Celery worker: the warehouse and the XComs in between",
-    "parallel_files": "the mapped tasks read files another worker wrote, from the shared volume",
+    "parallel_files": "the mapped tasks read files another worker wrote, from the shared volume, and pass "
+                      "XComs across Celery workers",
     "caching": "a result one Prefect worker persisted, read back by a run another worker may take",
 }
 

@@ -19,7 +19,8 @@ from comparisons.store.files import write_json_once
 from comparisons.store.runs import TaskRecord
 from tests.unit.fixtures import at, run
 
-ISSUE_SCENARIOS = {"kill-task", "kill-worker", "restart-api", "restart-postgres", "flaky", "hang", "burst"}
+ISSUE_SCENARIOS = {"kill-task", "kill-worker", "restart-api", "restart-postgres", "flaky", "hang", "burst",
+                   "kill-one-worker", "stop-redis"}
 
 
 @pytest.fixture
@@ -36,6 +37,15 @@ def test_every_scenario_of_the_issue_exists_and_breaks_a_pair_of_the_lab(lab: La
     pairs = {p.name for p in discover(lab)}
     assert {s.pair for s in SCENARIOS.values()} <= pairs
     assert set(QUICK) <= ISSUE_SCENARIOS
+    assert all(SCENARIOS[name].scale_out == 0 for name in QUICK), "CI's subset needs no change of shape"
+
+
+def test_the_scale_out_faults_run_on_two_workers_a_side_after_the_default_stack_s() -> None:
+    assert SCENARIOS["kill-one-worker"].scale_out == SCENARIOS["stop-redis"].scale_out == 2
+    assert SCENARIOS["stop-redis"].sides == ("airflow",), "Redis is Airflow's broker only"
+    assert SCENARIOS["kill-one-worker"].sides == ("airflow", "prefect")
+    shapes = [s.scale_out for s in resolve(["stop-redis", "kill-task", "all"])]
+    assert shapes == sorted(shapes), "each shape once: the default stack's scenarios, then the scaled-out ones"
 
 
 def test_all_and_quick_expand_and_an_unknown_scenario_lists_the_known_ones() -> None:
@@ -121,6 +131,12 @@ def test_publishing_one_profile_s_matrix_keeps_the_others_and_the_report_shows_e
     publish_faults(lab, progress=lambda _: None)
     kept = {r.record_id for _, r in load_faults(published(lab).results).records}
     assert kept == {"tuned1", "robust2"}, "the newest of each profile, scenario and side"
+    write_fault(lab.results, _record(profile="tuned", scenario="stop-redis", orchestrator="airflow", scale_out=2,
+                                     record_id="redis1", created_at="2026-01-04T00:00:00+00:00"))
+    (lab.results / "faults" / next(p.name for p in (lab.results / "faults").glob("*tuned1*.json"))).unlink()
+    publish_faults(lab, progress=lambda _: None)  # a scenario published alone keeps the rest of its profile
+    kept = {r.record_id for _, r in load_faults(published(lab).results).records}
+    assert kept == {"tuned1", "robust2", "redis1"}
     _, markdown = faults_section(published(lab), "the lab's reference")
     assert markdown.index("### tuned profile") < markdown.index("### robust profile")
     assert "| kill-task | prefect | failed safe | yes | 62.0 s |" in markdown.split("### robust profile")[1]

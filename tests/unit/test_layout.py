@@ -23,7 +23,7 @@ FOLDERS = (*SIDES, "common")
 #: Lab modules that code under comparisons/inside/ may import: each needs only the standard library and
 #: shared_logic (checked below), so the orchestrators' environments can import it too.
 ENV_NEUTRAL = frozenset({"comparisons.errors", "comparisons.pairs", "comparisons.settings",
-                         "comparisons.stack.secrets", "comparisons.stack.services",
+                         "comparisons.stack.secrets", "comparisons.stack.services", "comparisons.stack.hosts",
                          # the compose file's lab-secrets job runs these in the Airflow image
                          "comparisons.stack.compose_secrets", "comparisons.stack.compose",
                          "comparisons.stack.environments"})
