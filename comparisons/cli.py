@@ -421,8 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="fan-outs and bursts on the default stack, then with 4, 2 and 1 workers a side, and "
                              "every pair once with 2 (about an hour; docs/scale-out.md)")
     shapes.add_argument("--link", action="store_true",
-                        help="2 workers a side on simulated hosts, the link adding 0, 1 and 10 ms to each round "
-                             "trip: a run, a chain and a fan-out at each (about 12 minutes, root; docs/scale-out.md)")
+                        help="2 workers a side on simulated hosts, the link adding 0, 1, 10 and 50 ms to each round "
+                             "trip: a run, a chain and a fan-out at each (about 17 minutes, root; docs/scale-out.md)")
     p.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE,
                    help=f"the stack's settings to measure: {PROFILE_HELP}")
     p.add_argument("--no-restart", action="store_true", help="measure the running stack (skip the cold start)")

@@ -92,11 +92,12 @@ PROFILES: dict[str, SweepProfile] = {
     # way), so it runs once, at 1.
     "scale-out": SweepProfile(repeat=3, sizes={"fanout": (100, 1000), "concurrent": (10, 50)},
                               memory_workloads=(), workers=(0, 4, 2, 1), sized_shapes={("fanout", 1000): (0, 4)}),
-    # Distance (docs/scale-out.md): 2 workers a side on simulated hosts, the link adding 0, 1 and 10 ms to each
-    # round trip; per run (etl_basic), per task in sequence (a chain of 10) and per task at once (a fan-out of
-    # 100). About 12 minutes on 2 cores.
+    # Distance (docs/scale-out.md): 2 workers a side on simulated hosts, the link adding 0, 1, 10 and 50 ms to
+    # each round trip; per run (etl_basic), per task in sequence (a chain of 10) and per task at once (a fan-out
+    # of 100). 10 ms is lost in the runs' spread on 2 cores, so 50 ms is there to show the slope. About 17
+    # minutes on 2 cores.
     "link": SweepProfile(repeat=3, sizes={"pair": (0,), "chain": (10,), "fanout": (100,)}, memory_workloads=(),
-                         workers=(2,), link_delays=(0, 1, 10)),
+                         workers=(2,), link_delays=(0, 1, 10, 50)),
 }
 
 #: Families of plans whose newest session of each stack profile is published and reported on its own.

@@ -7,9 +7,9 @@ Each step ran with 2 workers a side on simulated hosts (`stack/hosts.py`), the l
 from __future__ import annotations
 
 import html
-import statistics
 from collections import defaultdict
 
+from comparisons.metrics import summarise
 from comparisons.report.bench_section import BenchView, _fmt, _md_table, _table, _totals, caps_text, sweep_conditions
 from comparisons.settings import SIDES
 from comparisons.store.comparison import Comparison
@@ -23,8 +23,9 @@ NOTE = ("Every worker (both Celery workers; both Prefect workers and the flow ru
         "link and a bridge; the control plane stayed on loopback. The delay is added by the lab's link service "
         "to what a worker sends (this machine's kernel has no netem), so each round trip a worker waits on gets it "
         "once. The namespaces share the machine's 2 CPUs, memory and disk: only the network path is simulated. "
-        "The last column divides the median's growth by the added delay: about how many round trips to the "
-        "control plane the run waits on, one after another.")
+        "The last column is the median's growth from the first delay to the last and, where their intervals do not "
+        "overlap, that growth divided by the added delay: about how many round trips to the control plane the run "
+        "waits on, one after another.")
 
 
 def _delays(view: BenchView) -> list[float]:
@@ -33,8 +34,20 @@ def _delays(view: BenchView) -> list[float]:
 
 def header(view: BenchView) -> list[str]:
     delays = _delays(view)
-    last = f"round trips waited on (Δ median 0 → {delays[-1]:g} ms ÷ {delays[-1]:g} ms)" if len(delays) > 1 else ""
+    last = (f"Δ median {delays[0]:g} → {delays[-1]:g} ms, and the round trips it makes (Δ ÷ {delays[-1]:g} ms)"
+            if len(delays) > 1 else "")
     return ["workload, trigger → done", "side", *(f"+{d:g} ms a round trip" for d in delays), *([last] * bool(last))]
+
+
+def _growth(first: list[float], last: list[float], span_s: float) -> str:
+    """The median's growth; in round trips only where the two intervals do not overlap (else: unresolved)."""
+    low, high = summarise(first), summarise(last)
+    if low is None or high is None or not span_s:
+        return "—"
+    grown = high.median - low.median
+    if high.ci_low <= low.ci_high and low.ci_low <= high.ci_high:
+        return f"{grown:+.2f} s, within the spread"
+    return f"{grown:+.2f} s ≈ {grown / span_s:.0f} round trips"
 
 
 def rows(view: BenchView) -> list[list[str]]:
@@ -51,10 +64,7 @@ def rows(view: BenchView) -> list[list[str]]:
             values = [_totals(cells.get((workload, size, d), []), side) for d in delays]
             row = [WORKLOADS[workload].format(size=size), side, *(_fmt(v) for v in values)]
             if len(delays) > 1:
-                first, last = values[0], values[-1]
-                grown = (statistics.median(last) - statistics.median(first)) if first and last else None
-                span = (delays[-1] - delays[0]) / 1000
-                row.append(f"{grown / span:.0f}" if grown is not None and span else "—")
+                row.append(_growth(values[0], values[-1], (delays[-1] - delays[0]) / 1000))
             out.append(row)
     return out
 

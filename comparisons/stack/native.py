@@ -17,6 +17,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -203,8 +204,10 @@ def _lookup(document: object, path: tuple[str, ...]) -> object:
 HEALTH_COMMAND_TIMEOUT_S = 60.0
 
 
-def is_healthy(svc: Service, env: Mapping[str, str] | None = None) -> bool:
-    """Whether `svc` answers its health check; `env` is its environment, for a command check."""
+def is_healthy(svc: Service, env: Mapping[str, str] | None = None, since: datetime | None = None) -> bool:
+    """Whether `svc` answers its health check; `env` is its environment, for a command check. A
+    Prefect worker counts from its first heartbeat after `since` (a restarted one's name is still
+    ONLINE from the process before it)."""
     if svc.health is None:
         return True
     if svc.health.shell:
@@ -221,6 +224,7 @@ def is_healthy(svc: Service, env: Mapping[str, str] | None = None) -> bool:
             workers = response.json() if response.status_code == 200 else []
             name = _option(svc.command, "--name")  # a numbered copy: that worker itself
             return any(worker.get("status") == "ONLINE" and name in (None, worker.get("name"))
+                       and (since is None or _after(worker.get("last_heartbeat_time"), since))
                        for worker in workers)
         response = httpx.get(svc.health.url, timeout=3)
     except httpx.HTTPError:
@@ -235,6 +239,13 @@ def is_healthy(svc: Service, env: Mapping[str, str] | None = None) -> bool:
         return False
     value = _lookup(document, svc.health.json_path) if svc.health.json_path else document
     return value == svc.health.expect
+
+
+def _after(stamp: str | None, since: datetime) -> bool:
+    try:
+        return stamp is not None and datetime.fromisoformat(stamp) > since
+    except ValueError:
+        return False
 
 
 def _option(command: tuple[str, ...], flag: str) -> str | None:
@@ -315,7 +326,7 @@ def _start_long_running(
         raise PortTakenError(
             f"port {svc.port}, which {svc.name} needs, is taken by another process: {_listener_of(svc.port)}.\n"
             f"Stop that process (or `./lab down` if it is a lab left from another checkout) and retry.")
-    started = time.monotonic()
+    started, started_at = time.monotonic(), datetime.now(UTC)
     since = log.stat().st_size if log.exists() else 0  # what this start wrote, not an earlier one
     with log.open("ab") as out:
         process = subprocess.Popen(
@@ -323,7 +334,7 @@ def _start_long_running(
             env=_child_environment(settings, svc, env), start_new_session=True, stdin=subprocess.DEVNULL)
     _pid_file(settings, svc.name).write_text(f"{process.pid} {_proc_start_time(process.pid)}\n")
     deadline = started + START_TIMEOUT_S
-    while not is_healthy(svc, _child_environment(settings, svc, env)):
+    while not is_healthy(svc, _child_environment(settings, svc, env), since=started_at):
         if process.poll() is not None:
             raise ServiceStartError(
                 f"{svc.name} exited with code {process.returncode} while starting.{_broker_hint(svc, env, log, since)}"
