@@ -260,6 +260,8 @@ def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profi
         values = {"seconds_to_healthy": healthy, "idle": idle, "install": _install_cost(settings, progress),
                   "restarted": restart, "git_commit": git_commit(settings.root),
                   "caps": {side: [list(cap) for cap in caps] for side, caps in CONCURRENCY_CAPS.items()},
+                  "scale_out_caps": {side: [list(cap) for cap in caps] for side, caps in SCALE_OUT_CAPS.items()}
+                  if first_shape else {},
                   "plan": {"name": profile, "repeat": repeat or PROFILES[profile].repeat,
                            "steps": [step.key for step in steps]}}
         write_bench(settings.results, BenchRecord("setup", session, "setup", values, host,

@@ -12,6 +12,7 @@ from collections import defaultdict
 from comparisons.metrics import summarise
 from comparisons.report.bench_section import BenchView, _fmt, _md_table, _table, _totals, caps_text, sweep_conditions
 from comparisons.settings import SIDES
+from comparisons.stack.services import SCALE_OUT_CAPS
 from comparisons.store.comparison import Comparison
 
 __all__ = ["link_html", "link_markdown", "rows"]
@@ -26,6 +27,15 @@ NOTE = ("Every worker (both Celery workers; both Prefect workers and the flow ru
         "The last column is the median's growth from the first delay to the last and, where their intervals do not "
         "overlap, that growth divided by the added delay: about how many round trips to the control plane the run "
         "waits on, one after another.")
+
+
+def caps(view: BenchView) -> str:
+    """The caps of the session's setup record, and the scaled-out stack's own (vendors' defaults, none moved)."""
+    scaled = (view.setup.values.get("scale_out_caps") if view.setup else None) or {
+        side: [list(cap) for cap in entries] for side, entries in SCALE_OUT_CAPS.items()}
+    return (f"{caps_text(view)}. Scaled out (Celery), also: " + "; ".join(
+        f"{side.capitalize()} " + ", ".join(f"{n} = {v} ({why})" for n, v, why in entries)
+        for side, entries in scaled.items()))
 
 
 def _delays(view: BenchView) -> list[float]:
@@ -73,7 +83,7 @@ def link_markdown(view: BenchView, whose: str) -> str:
     parts = [f"## Distance to the control plane, {whose} — session {view.session}, {view.profile} profile", "",
              f"Conditions: {sweep_conditions(view)}.", "", NOTE, "",
              "Median [95 % bootstrap interval] (n), from the servers' timestamps; one side measured at a time, "
-             "the other paused:", "", _md_table(header(view), rows(view)), "", f"{caps_text(view)}.", ""]
+             "the other paused:", "", _md_table(header(view), rows(view)), "", f"{caps(view)}.", ""]
     return "\n".join(parts)
 
 
@@ -84,4 +94,4 @@ def link_html(view: BenchView, whose: str) -> str:
         f"{view.profile} profile</h2>",
         f"<p class=muted>Session {html.escape(view.session)}; raw records in {html.escape(str(view.folder))}.</p>",
         f"<p>Conditions: {html.escape(sweep_conditions(view))}.</p>", f"<p>{html.escape(NOTE)}</p>",
-        _table(header(view), rows(view)), f"<p class=muted>{html.escape(caps_text(view))}.</p></section>"])
+        _table(header(view), rows(view)), f"<p class=muted>{html.escape(caps(view))}.</p></section>"])
