@@ -48,7 +48,8 @@ from comparisons.stack.services import (
 
 __all__ = ["ServiceStatus", "current_hosts", "current_profile", "current_scale_out", "deploy", "down",
            "kill_service", "lab_processes", "native_placement", "placement_for", "process_table",
-           "running_services", "stack_services", "start_service", "status", "stop_service", "tree_members", "up"]
+           "running_services", "stack_services", "start_service", "started_under", "status", "stop_service",
+           "tree_members", "up"]
 
 START_TIMEOUT_S = 180.0
 Progress = Callable[[str], None]
@@ -104,16 +105,6 @@ def _proc_start_time(pid: int) -> str | None:
     return fields[19]
 
 
-def _started_with(pid: int, variable: str) -> str | None:
-    """The value `variable` had in the environment process `pid` was started with."""
-    try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    except OSError:
-        return None
-    prefix = f"{variable}=".encode()
-    return next((item[len(prefix):].decode() for item in environ if item.startswith(prefix)), None)
-
-
 def _pid_file(settings: LabSettings, name: str) -> Path:
     return settings.run_dir / f"{name}.pid"
 
@@ -122,11 +113,21 @@ def running_pid(settings: LabSettings, name: str) -> int | None:
     """The pid of a service the lab started and that is still alive, else None."""
     path = _pid_file(settings, name)
     try:
-        pid_text, started = path.read_text().split()
+        pid_text, started = path.read_text().split()[:2]
         pid = int(pid_text)
     except (OSError, ValueError):
         return None
     return pid if _proc_start_time(pid) == started else None
+
+
+def started_under(settings: LabSettings, name: str) -> str | None:
+    """The profile a running service was started with, as its pid file says (not its environ:
+    Celery's process title overwrites the memory /proc/<pid>/environ is read from)."""
+    try:
+        fields = _pid_file(settings, name).read_text().split()
+    except OSError:
+        return None
+    return fields[2] if len(fields) > 2 else None
 
 
 #: Every process a service starts inherits these two variables, so the lab still finds its own
@@ -332,7 +333,8 @@ def _start_long_running(
         process = subprocess.Popen(
             _argv(settings, svc), stdout=out, stderr=subprocess.STDOUT, cwd=settings.root,
             env=_child_environment(settings, svc, env), start_new_session=True, stdin=subprocess.DEVNULL)
-    _pid_file(settings, svc.name).write_text(f"{process.pid} {_proc_start_time(process.pid)}\n")
+    started_as = f"{process.pid} {_proc_start_time(process.pid)} {env.get('LAB_PROFILE', '')}".rstrip()
+    _pid_file(settings, svc.name).write_text(started_as + "\n")
     deadline = started + START_TIMEOUT_S
     while not is_healthy(svc, _child_environment(settings, svc, env), since=started_at):
         if process.poll() is not None:
@@ -435,8 +437,8 @@ def up(settings: LabSettings, *, profile: Profile = DEFAULT_PROFILE, scale_out: 
     # Each orchestrator service reads its profile when it starts: one started under another restarts.
     restarted = [s.name for s in reversed(stack_services(running, running_hosts)) if not s.oneshot
                  and s.side in ("airflow", "prefect") and s.system_package is None
-                 and (pid := running_pid(settings, s.name)) is not None
-                 and _started_with(pid, "LAB_PROFILE") != profile]
+                 and running_pid(settings, s.name) is not None
+                 and started_under(settings, s.name) != profile]
     if restarted:
         progress(f"changing profile to {profile}: stopping {', '.join(restarted)}")
         _stop_processes(settings, restarted)
