@@ -205,13 +205,6 @@ def _measure(settings: LabSettings, sides: list[OrchestratorClient], step: Step,
 LINK_SETTLE_S = 1.5
 
 
-def _link_delay(settings: LabSettings) -> float | None:
-    try:
-        return float(hosts.delay_file(settings.run_dir).read_text())
-    except (OSError, ValueError):
-        return None
-
-
 def _reshape(settings: LabSettings, workers: int, session: str, stack_profile: Profile, host: dict[str, Any],
              versions: dict[str, str], done: set[str], progress: Progress, simulated_hosts: bool = False) -> None:
     """Restart the stack with `workers` a side (0: the default stack), on simulated hosts or not; the
@@ -288,7 +281,7 @@ def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profi
                                                        native.current_hosts(settings)):
                 _reshape(settings, step.workers, session, stack_profile, host, versions, done, progress,
                          simulated_hosts=step.link_ms is not None)
-            if step.link_ms is not None and step.link_ms != _link_delay(settings):
+            if step.link_ms is not None and step.link_ms != hosts.current_delay(settings.run_dir):
                 hosts.set_delay(settings.run_dir, step.link_ms)
                 time.sleep(LINK_SETTLE_S)
                 progress(f"  the link now adds {step.link_ms:g} ms to each round trip")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from collections import defaultdict
 
+from comparisons.bench.plan import LINK_PAIR
 from comparisons.metrics import summarise
 from comparisons.report.bench_section import BenchView, _fmt, _md_table, _table, _totals, caps_text, sweep_conditions
 from comparisons.settings import SIDES
@@ -17,7 +18,7 @@ from comparisons.store.comparison import Comparison
 
 __all__ = ["link_html", "link_markdown", "rows"]
 
-WORKLOADS = {"pair": "one etl_basic run", "chain": "chain of {size} tasks", "fanout": "fan-out of {size}"}
+WORKLOADS = {"pair": f"one {LINK_PAIR} run", "chain": "chain of {size} tasks", "fanout": "fan-out of {size}"}
 
 NOTE = ("Every worker (both Celery workers; both Prefect workers and the flow runs they start) ran in a network "
         "namespace of its own, reaching PostgreSQL, Redis, both API servers and the alert receiver over a veth "

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from comparisons.errors import SetupError
 
-__all__ = ["BRIDGE", "LINK_ADDRESS", "create", "delay_file", "namespace", "present", "remove", "require", "set_delay"]
+__all__ = ["BRIDGE", "LINK_ADDRESS", "create", "current_delay", "delay_file", "namespace", "present", "remove",
+           "require", "set_delay"]
 
 BRIDGE = "lab-br"
 SUBNET = "10.253.0"
@@ -97,6 +98,14 @@ def remove() -> list[str]:
 
 def delay_file(run_dir: Path) -> Path:
     return run_dir / "link-delay-ms"
+
+
+def current_delay(run_dir: Path) -> float | None:
+    """The delay the link adds now (ms), or None where no link was set up."""
+    try:
+        return float(delay_file(run_dir).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def set_delay(run_dir: Path, milliseconds: float) -> None:
