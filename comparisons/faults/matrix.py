@@ -33,7 +33,7 @@ OBSERVE_INTERVAL_S = 0.5
 #: Task states that mean "this try failed" on either side (Airflow's, and Prefect's state types).
 FAILED_TASK_STATES = {"failed", "up_for_retry", "upstream_failed", "crashed"}
 
-INJECTIONS: dict[str, Callable[[LabSettings, str], str]] = {
+INJECTIONS: dict[str, Callable[[LabSettings, str], inject.Injected]] = {
     "kill-task": inject.kill_task_processes,
     "kill-worker": inject.kill_worker,
     "restart-api": inject.restart_api,
@@ -128,7 +128,7 @@ def _observe(settings: LabSettings, client: OrchestratorClient, scenario: Scenar
     run_id = client.trigger(pair, parameters)
     notes: list[str] = []
     timeline: list[dict[str, Any]] = []
-    injection, injected_at, tries_before = "nothing: the fault is in the pipeline itself", None, {}
+    injected, injected_at, tries_before = inject.Injected("nothing: the fault is in the pipeline itself"), None, {}
     if scenario.injection != "none":
         before = _wait_until_running(client, pair, run_id, scenario.during_task, timeout=120)
         time.sleep(scenario.delay_s)
@@ -136,10 +136,10 @@ def _observe(settings: LabSettings, client: OrchestratorClient, scenario: Scenar
         injected_at = _now()
         progress(f"  {client.name}: injecting {scenario.injection} into run {run_id}")
         if scenario.injection == "kill-one-worker":  # the worker the server says runs this run
-            injection = inject.kill_one_worker(settings, client.name, client.work_pids(pair, run_id))
+            injected = inject.kill_one_worker(settings, client.name, client.work_pids(pair, run_id))
         else:
-            injection = INJECTIONS[scenario.injection](settings, client.name)
-        timeline.append({"at": injected_at.isoformat(), "event": injection})
+            injected = INJECTIONS[scenario.injection](settings, client.name)
+        timeline.append({"at": injected_at.isoformat(), "event": injected.description})
     deadline = time.monotonic() + scenario.timeout_s
     detected_at, record, task_started = None, None, None
     while True:
@@ -162,14 +162,14 @@ def _observe(settings: LabSettings, client: OrchestratorClient, scenario: Scenar
                 client.cancel(pair, run_id)
             except LabError as error:
                 notes.append(f"cancelling failed too: {error}")
-            return {"run_id": run_id, "record": record, "final": f"stuck ({state})", "injection": injection,
+            return {"run_id": run_id, "record": record, "final": f"stuck ({state})", "injected": injected,
                     "injected_at": injected_at, "detected_at": detected_at, "timeline": timeline, "notes": notes}
         time.sleep(OBSERVE_INTERVAL_S)
     record = client.wait(pair, run_id, timeout=60)  # lets Prefect's task records settle
     timeline.append({"at": (record.end or _now()).isoformat(), "event": f"run ended {record.raw_state}"})
     if injected_at is None:  # the fault is raised inside a task: time it from that task's first start
         injected_at = task_started
-    return {"run_id": run_id, "record": record, "final": record.raw_state, "injection": injection,
+    return {"run_id": run_id, "record": record, "final": record.raw_state, "injected": injected,
             "injected_at": injected_at, "detected_at": detected_at, "notes": notes,
             "timeline": sorted(timeline, key=lambda event: event["at"])}  # server and harness times, merged
 
@@ -242,13 +242,13 @@ def run_scenario(settings: LabSettings, sides: list[OrchestratorClient], scenari
             found = read_output(dsn, client.name, pair)
             detected_at, injected_at = seen["detected_at"], seen["injected_at"]
             detect_s = (detected_at - injected_at).total_seconds() if detected_at and injected_at else None
-            inject.settle()  # a broker stopped for a while is back before the stack is checked
+            seen["injected"].settle()  # a broker stopped for a while is back before the stack is checked
             notes = seen["notes"] + _heal(settings)
             if scenario.injection != "none" and detected_at is None and ended_as_expected:
                 notes.insert(0, "no try failed: the run carried on through the fault")
             record = FaultRecord(
                 scenario=scenario.name, orchestrator=client.name, pair=pair, parameters=parameters,
-                injection=seen["injection"], run_ids=[seen["run_id"]],
+                injection=seen["injected"].description, run_ids=[seen["run_id"]],
                 detected=detected_at is not None, detect_s=detect_s, final_state=seen["final"],
                 expected_state=scenario.expected_state, recovered=ended_as_expected,
                 data_intact=_data_intact(expected, found, succeeded), output=found, expected_output=expected,

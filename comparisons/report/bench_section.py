@@ -160,14 +160,18 @@ SCALING_HEADER = ["size", "Airflow trigger → done", "Airflow overhead (minus p
                   "Prefect minus plain Python", "plain Python baseline"]
 
 
+def format_caps(caps: dict[str, list[list[Any]]]) -> str:
+    """Caps as records store them, side → [name, value, why]: "Airflow name = value (why), …; Prefect …"."""
+    return "; ".join(f"{side.capitalize()} " + ", ".join(f"{name} = {value} ({why})" for name, value, why in entries)
+                     for side, entries in caps.items())
+
+
 def caps_text(view: BenchView) -> str:
     """The concurrency caps that shaped the session's bursts and fan-outs, as its setup record stored them."""
     caps = (view.setup.values.get("caps") if view.setup else None) or {}
     if not caps:
         return "concurrency caps: not recorded by this session"
-    return "Concurrency caps: " + "; ".join(
-        f"{side.capitalize()} " + ", ".join(f"{name} = {value} ({why})" for name, value, why in entries)
-        for side, entries in caps.items())
+    return "Concurrency caps: " + format_caps(caps)
 
 
 def _run_latencies(runs: list[dict[str, Any]]) -> list[float]:

@@ -11,7 +11,16 @@ from collections import defaultdict
 
 from comparisons.bench.plan import LINK_PAIR
 from comparisons.metrics import summarise
-from comparisons.report.bench_section import BenchView, _fmt, _md_table, _table, _totals, caps_text, sweep_conditions
+from comparisons.report.bench_section import (
+    BenchView,
+    _fmt,
+    _md_table,
+    _table,
+    _totals,
+    caps_text,
+    format_caps,
+    sweep_conditions,
+)
 from comparisons.settings import SIDES
 from comparisons.stack.services import SCALE_OUT_CAPS
 from comparisons.store.comparison import Comparison
@@ -34,9 +43,7 @@ def caps(view: BenchView) -> str:
     """The caps of the session's setup record, and the scaled-out stack's own (vendors' defaults, none moved)."""
     scaled = (view.setup.values.get("scale_out_caps") if view.setup else None) or {
         side: [list(cap) for cap in entries] for side, entries in SCALE_OUT_CAPS.items()}
-    return (f"{caps_text(view)}. Scaled out (Celery), also: " + "; ".join(
-        f"{side.capitalize()} " + ", ".join(f"{n} = {v} ({why})" for n, v, why in entries)
-        for side, entries in scaled.items()))
+    return f"{caps_text(view)}. Scaled out (Celery), also: {format_caps(scaled)}"
 
 
 def _delays(view: BenchView) -> list[float]:

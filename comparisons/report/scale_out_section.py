@@ -19,6 +19,7 @@ from comparisons.report.bench_section import (
     _table,
     _totals,
     caps_text,
+    format_caps,
     sweep_conditions,
 )
 from comparisons.settings import SIDES
@@ -108,8 +109,7 @@ def catalogue_line(view: BenchView) -> str:
 
 def scale_caps(view: BenchView) -> str:
     caps = next((r.values.get("caps") for r in view.of_kind("shape") if r.values.get("caps")), None) or {}
-    return "; ".join(f"{side.capitalize()} " + ", ".join(f"{n} = {v} ({why})" for n, v, why in entries)
-                     for side, entries in caps.items())
+    return format_caps(caps)
 
 
 NOTE = ("Airflow's default stack runs each task as a process forked by the scheduler (LocalExecutor); scaled out, "
