@@ -368,7 +368,10 @@ def cmd_test(settings: LabSettings, args: argparse.Namespace) -> int:
 
     environments.sync(settings, ("airflow", "prefect"))
     system_packages.ensure_for_tests(settings.logs / "apt.log")
-    argv = [sys.executable, "-m", "pytest", *args.pytest_args]
+    # The whole suite runs in two lanes side by side (tests/conftest.py): the native stack's tests,
+    # and the rest; chosen tests run as pytest runs them.
+    lanes = [] if args.pytest_args else ["-n", "2", "--dist", "loadgroup"]
+    argv = [sys.executable, "-m", "pytest", *lanes, *args.pytest_args]
     return subprocess.run(argv, cwd=settings.root, check=False).returncode
 
 

@@ -2,6 +2,11 @@
 
 The warehouse used by tests is a database of its own (`warehouse_test`), so tests never touch the
 tables a user's runs wrote.
+
+Two lanes: the tests of the native stack (live and browser, on its fixed ports, in order) and the
+rest (unit, pipelines, then compose on its own Docker engine and free ports). `./lab test` runs the
+two side by side, one pytest-xdist worker each (`--dist loadgroup`); plain `pytest` runs them one
+after the other.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections import defaultdict
 from collections.abc import Iterator
 
 import pytest
@@ -36,13 +42,47 @@ def _layer(item: pytest.Item) -> int:
     return 2 if item.get_closest_marker("compose") else int("test_scale_out_live" in item.nodeid)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A layer whose Debian package is missing is skipped with the reason, never an ERROR."""
+#: The lane of the tests that drive the native stack; every other test runs in the other lane.
+NATIVE_STACK_LANE = "native-stack"
+
+
+def _lane(item: pytest.Item) -> str:
+    return NATIVE_STACK_LANE if item.get_closest_marker("live") else "no-native-stack"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A layer whose Debian package is missing is skipped with the reason, never an ERROR; each test
+    joins its lane (an xdist group: one worker runs a lane's tests in this order)."""
     items.sort(key=_layer)  # stable: the order within each layer stays the files' own
+    lanes = config.pluginmanager.hasplugin("xdist")  # `-p no:xdist` runs everything in one process
     for item in items:
         reason = system_packages.skip_reason(mark.name for mark in item.iter_markers())
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
+        if lanes:
+            item.add_marker(pytest.mark.xdist_group(_lane(item)))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Where the time went, per test file (setup, call and teardown): CI's 30-minute budget is read here."""
+    spent: dict[str, float] = defaultdict(float)
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if isinstance(report, pytest.TestReport):
+                spent[report.nodeid.split("::")[0]] += report.duration
+    if not spent:
+        return
+    terminalreporter.write_sep("=", "time per test file (the two lanes of `./lab test` overlap)")
+    for path, seconds in sorted(spent.items(), key=lambda entry: -entry[1])[:15]:
+        terminalreporter.write_line(f"{seconds:8.1f} s  {path}")
+
+
+def _in_this_pid_namespace(pid: str) -> bool:
+    """False for a container's process (the compose test's run beside the native stack)."""
+    try:
+        return os.readlink(f"/proc/{pid}/ns/pid") == os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return False
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +118,8 @@ def stack(settings: LabSettings, request: pytest.FixtureRequest) -> Iterator[Lab
     leftovers = sorted(set(native.lab_processes(settings).values()))
     services = (r"airflow (api-server|scheduler|dag-processor|triggerer)|prefect (server start|worker start)"
                 r"|comparisons alert-receiver|redis-server 127.0.0.1:{REDIS_PORT}|airflow celery worker")
-    stray = subprocess.run(["pgrep", "-af", services], capture_output=True, text=True).stdout.strip()
+    found = subprocess.run(["pgrep", "-af", services], capture_output=True, text=True).stdout.splitlines()
+    stray = "\n".join(line for line in found if _in_this_pid_namespace(line.split()[0]))
     ports = [port for port in (AIRFLOW_PORT, PREFECT_PORT, ALERT_PORT, REDIS_PORT) if native.port_in_use(port)]
     if leftovers or stray or ports:
         pytest.fail(f"`down` left services running: {leftovers} {stray!r}, ports still open: {ports}")

@@ -15,7 +15,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,8 +48,8 @@ from comparisons.stack.services import (
 
 __all__ = ["ServiceStatus", "current_hosts", "current_profile", "current_scale_out", "deploy", "down",
            "kill_service", "lab_processes", "native_placement", "placement_for", "process_table",
-           "running_services", "stack_services", "start_service", "started_under", "status", "stop_service",
-           "tree_members", "up"]
+           "running_services", "stack_services", "start_service", "started_under", "started_under_another", "status",
+           "stop_service", "tree_members", "up"]
 
 START_TIMEOUT_S = 180.0
 Progress = Callable[[str], None]
@@ -128,6 +128,14 @@ def started_under(settings: LabSettings, name: str) -> str | None:
     except OSError:
         return None
     return fields[2] if len(fields) > 2 else None
+
+
+def started_under_another(settings: LabSettings, services: Sequence[Service], profile: Profile) -> list[str]:
+    """The running orchestrator services started under another profile, last started first: each
+    reads its profile when it starts, so `up --profile` must restart these."""
+    return [s.name for s in reversed(services) if not s.oneshot
+            and s.side in ("airflow", "prefect") and s.system_package is None
+            and running_pid(settings, s.name) is not None and started_under(settings, s.name) != profile]
 
 
 #: Every process a service starts inherits these two variables, so the lab still finds its own
@@ -434,11 +442,7 @@ def up(settings: LabSettings, *, profile: Profile = DEFAULT_PROFILE, scale_out: 
     if simulated_hosts:
         hosts.require()
     running, running_hosts = current_scale_out(settings), current_hosts(settings)
-    # Each orchestrator service reads its profile when it starts: one started under another restarts.
-    restarted = [s.name for s in reversed(stack_services(running, running_hosts)) if not s.oneshot
-                 and s.side in ("airflow", "prefect") and s.system_package is None
-                 and running_pid(settings, s.name) is not None
-                 and started_under(settings, s.name) != profile]
+    restarted = started_under_another(settings, stack_services(running, running_hosts), profile)
     if restarted:
         progress(f"changing profile to {profile}: stopping {', '.join(restarted)}")
         _stop_processes(settings, restarted)

@@ -7,10 +7,12 @@ user sets are kept. Nothing here is ever logged.
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import os
 import re
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from comparisons.errors import SetupError
@@ -79,8 +81,32 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
+@contextlib.contextmanager
+def _only_writer(folder: Path) -> Iterator[None]:
+    """Hold `folder`'s lock: two lab processes on a fresh clone (`./lab test`'s two lanes, `up` in
+    another terminal) must agree on one set of generated secrets."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError as exc:
+        raise SetupError(f"cannot open {folder}: {exc.strerror}. Make the folder readable.") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def ensure_env_file(path: Path, example: Path) -> dict[str, str]:
     """Return the lab's credentials, creating or completing `.env` from `.env.example` first."""
+    values = read_env_file(path)
+    check_values(values)
+    if all(values.get(k) for k in (*DEFAULTS, *GENERATED)):
+        return values
+    with _only_writer(path.parent):
+        return _complete_env_file(path, example)
+
+
+def _complete_env_file(path: Path, example: Path) -> dict[str, str]:
     values = read_env_file(path)
     missing = {k: v for k, v in DEFAULTS.items() if not values.get(k)}
     missing |= {k: make() for k, make in GENERATED.items() if not values.get(k)}

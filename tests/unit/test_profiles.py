@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 from comparisons.settings import LabSettings
+from comparisons.stack import native
 from comparisons.stack.native import current_profile, native_placement
 from comparisons.stack.services import (
     DEFAULT_PROFILE,
@@ -68,3 +70,27 @@ def test_the_running_stack_s_profile_is_read_back_and_an_unknown_one_is_the_defa
     for written, read in (("robust\n", "robust"), ("stock\n", "stock"), ("bogus\n", DEFAULT_PROFILE)):
         (settings.run_dir / "profile").write_text(written)
         assert current_profile(settings) == read
+
+
+def test_up_restarts_the_running_orchestrator_services_started_under_another_profile(tmp_path: Path) -> None:
+    """What `./lab up --profile robust` stops on a running tuned stack, read from the pid files."""
+    settings = LabSettings(root=ROOT, state=tmp_path / "state")
+    settings.run_dir.mkdir(parents=True)
+    sleeper = subprocess.Popen(["sleep", "60"])  # stands for every running service: alive, with a start time
+    try:
+        alive = f"{sleeper.pid} {native._proc_start_time(sleeper.pid)}"
+        pid_files = {
+            "airflow-scheduler": f"{alive} tuned",
+            "airflow-apiserver": alive,  # written before pid files named a profile: restart to be sure
+            "prefect-worker-2": f"{alive} robust",  # already under the profile asked for
+            "airflow-worker-1": f"{sleeper.pid} 1 tuned",  # that pid's start time differs: not running
+            "redis": f"{alive} tuned",  # a Debian program reads no profile
+            "alert-receiver": f"{alive} tuned",  # the lab's own service has none either
+        }
+        for name, text in pid_files.items():
+            (settings.run_dir / f"{name}.pid").write_text(text + "\n")
+        restarted = native.started_under_another(settings, native.stack_services(2, False), "robust")
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert sorted(restarted) == ["airflow-apiserver", "airflow-scheduler"]
