@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from comparisons.bench.baseline import BASELINES, time_baseline
+from comparisons.bench.calibration import calibrate
 from comparisons.bench.plan import PROFILES, Step, plan
 from comparisons.bench.processes import MemorySampler, side_usage
 from comparisons.bench.served import PATHS, measure_served
@@ -249,8 +250,11 @@ def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profi
                             progress=progress)
         time.sleep(5)  # let start-up settle before reading idle memory
         idle = side_usage(settings)
+        progress("machine calibration")
+        calibration = calibrate()
         progress("install cost")
         values = {"seconds_to_healthy": healthy, "idle": idle, "install": _install_cost(settings, progress),
+                  "calibration": calibration,
                   "restarted": restart, "git_commit": git_commit(settings.root),
                   "caps": {side: [list(cap) for cap in caps] for side, caps in CONCURRENCY_CAPS.items()},
                   "scale_out_caps": {side: [list(cap) for cap in caps] for side, caps in SCALE_OUT_CAPS.items()}
@@ -310,9 +314,11 @@ def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profi
             progress(f"  {line}")
         return session, failed
     elapsed = time.monotonic() - began
+    progress("machine calibration, again")
     write_bench(settings.results, BenchRecord("summary", session, f"summary-{time.time_ns()}", {
         "steps": len(steps), "measured_now": len(steps) - len(done & {s.key for s in steps}),
-        "wall_s": round(elapsed, 1), "profile": profile, "repeat": repeat or PROFILES[profile].repeat},
+        "wall_s": round(elapsed, 1), "profile": profile, "repeat": repeat or PROFILES[profile].repeat,
+        "calibration": calibrate()},
         host, versions, stack_profile))
     (settings.state / "bench-session.json").unlink(missing_ok=True)
     progress(f"bench session {session} complete: {len(steps)} steps, {elapsed / 60:.1f} min after set-up")

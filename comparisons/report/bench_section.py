@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from comparisons.authoring import authoring_cost
+from comparisons.bench.calibration import describe
 from comparisons.bench.plan import family
 from comparisons.bench.served import PATHS
 from comparisons.metrics import overhead, pickup, summarise, total
@@ -388,7 +389,9 @@ def sweep_conditions(view: BenchView) -> str:
         text += (f"; plan {last['profile']} (repeat {last['repeat']}, capped for the costliest sizes): "
                  f"{last['steps']} steps, the last {last['measured_now']} measured in "
                  f"{last['wall_s'] / 60:.1f} min after set-up")
-    return text
+    calibration = describe((view.setup.values if view.setup else {}).get("calibration"),
+                           summaries[-1].values.get("calibration") if summaries else None)
+    return text + (f"; {calibration}" if calibration else "")
 
 
 def bench_markdown(view: BenchView, pairs: list[Pair], whose: str = "your machine") -> str:

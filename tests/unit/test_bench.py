@@ -227,3 +227,25 @@ def test_both_local_runs_are_planned_and_each_side_makes_its_database_the_same_w
     # Prepared alike on both; with nothing prepared, Airflow is tried as is and then migrated, Prefect as is.
     assert LOCAL_DATABASES["local"] == {"airflow": ("prepared",), "prefect": ("prepared",)}
     assert LOCAL_DATABASES["fresh"] == {"airflow": ("none", "migrate"), "prefect": ("none",)}
+
+
+def test_a_session_s_conditions_say_how_fast_the_machine_was_at_its_start_and_end(lab: LabSettings) -> None:
+    """Sessions of other days are comparable only at equal calibration; one without it says nothing of it."""
+    from comparisons.bench.calibration import calibrate
+    from comparisons.report.bench_section import sweep_conditions
+
+    measured = calibrate(repeat=1)
+    assert measured["python_loop_s"] > 0 and measured["process_start_s"] > 0 and measured["repeat"] == 1
+    write_bench(lab.results, _setup_record())
+    (view,) = load_view(lab)
+    assert "calibration" not in sweep_conditions(view)
+    setup = _setup_record()
+    setup.values["calibration"] = {"python_loop_s": 0.41, "process_start_s": 0.052, "repeat": 3}
+    write_bench(lab.results, dataclasses.replace(setup, session="s2"))
+    write_bench(lab.results, BenchRecord("summary", "s2", "summary-1", {
+        "steps": 1, "measured_now": 1, "wall_s": 60.0, "profile": "quick", "repeat": 2,
+        "calibration": {"python_loop_s": 0.83, "process_start_s": 0.110, "repeat": 3}}))
+    (view,) = [v for v in load_view(lab) if v.session == "s2"]
+    assert sweep_conditions(view).endswith(
+        "machine calibration (median of 3): at the start a fixed Python loop 0.41 s, a Python start with fixed "
+        "imports 52 ms; at the end a fixed Python loop 0.83 s, a Python start with fixed imports 110 ms")
