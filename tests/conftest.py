@@ -16,6 +16,7 @@ import subprocess
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -42,25 +43,31 @@ def _layer(item: pytest.Item) -> int:
     return 2 if item.get_closest_marker("compose") else int("test_scale_out_live" in item.nodeid)
 
 
-#: The lane of the tests that drive the native stack; every other test runs in the other lane.
-NATIVE_STACK_LANE = "native-stack"
-
-
-def _lane(item: pytest.Item) -> str:
-    return NATIVE_STACK_LANE if item.get_closest_marker("live") else "no-native-stack"
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A layer whose Debian package is missing is skipped with the reason, never an ERROR; each test
-    joins its lane (an xdist group: one worker runs a lane's tests in this order)."""
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A layer whose Debian package is missing is skipped with the reason, never an ERROR."""
     items.sort(key=_layer)  # stable: the order within each layer stays the files' own
-    lanes = config.pluginmanager.hasplugin("xdist")  # `-p no:xdist` runs everything in one process
     for item in items:
         reason = system_packages.skip_reason(mark.name for mark in item.iter_markers())
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
-        if lanes:
-            item.add_marker(pytest.mark.xdist_group(_lane(item)))
+
+
+#: The lane of the tests that drive the native stack on its fixed ports; the rest run in the other.
+NATIVE_STACK_FOLDERS = ("tests/live/", "tests/browser/")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With `--dist loadgroup` (as `./lab test` runs), one worker per lane, each lane's tests in the
+    order above. The lanes are told by folder: pytest 9's test ids cannot carry xdist_group marks."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Lanes(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "native stack" if nodeid.startswith(NATIVE_STACK_FOLDERS) else "the rest"
+
+    return Lanes(config, log)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
