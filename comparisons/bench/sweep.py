@@ -275,8 +275,8 @@ def sweep(settings: LabSettings, *, profile: str = "quick", stack_profile: Profi
     for index, step in enumerate(steps, start=1):
         if step.key in done:
             continue
-        elapsed = time.monotonic() - began
-        label = f"[{index}/{len(steps)} · {elapsed // 60:.0f} min {elapsed % 60:02.0f} s] {step.workload} " + (
+        minutes, seconds = divmod(round(time.monotonic() - began), 60)  # whole seconds: never "3 min 60 s"
+        label = f"[{index}/{len(steps)} · {minutes} min {seconds:02d} s] {step.workload} " + (
             f"{step.pair} size {step.size} " + ("warm-up" if step.warmup else f"rep {step.repetition}"))
         progress(label)
         try:

@@ -100,15 +100,19 @@ def request_with_retries(
     client: httpx.Client, method: str, url: str, *, service: str, start_command: str,
     attempts: int = 6, **kwargs: Any,
 ) -> httpx.Response:
-    """Send a request, retrying busy answers (503, as Prefect's own client does) and refused connections.
+    """Send a request, retrying busy answers (503, as Prefect's own client does) and connections that
+    were refused or cut (a server short of database connections resets them: seen on Prefect under a
+    burst of 50 runs).
 
-    A server that stays unreachable becomes a `ServiceDownError` naming the command that starts it.
+    A server that stays unreachable becomes a `ServiceDownError` naming the command that starts it, which
+    a sweep records as that step's failure before it goes on. A retried trigger that had reached the
+    server makes one run too many: a burst's count of the server's runs shows it.
     """
     delay = 0.25
     for attempt in range(attempts):
         try:
             response = client.request(method, url, **kwargs)
-        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadTimeout) as exc:
+        except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError, httpx.ReadTimeout) as exc:
             if attempt == attempts - 1:
                 raise ServiceDownError(
                     f"{service} is not answering at {client.base_url} ({type(exc).__name__}). "

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
+import struct
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -71,6 +76,46 @@ def test_server_down_names_the_start_command(monkeypatch: pytest.MonkeyPatch) ->
     client = PrefectClient("http://pf/api", transport=httpx.MockTransport(refuse))
     with pytest.raises(ServiceDownError, match=r"Prefect server is not answering.*\./lab up"):
         client.version()
+
+
+@contextmanager
+def resetting_server(resets: int) -> Iterator[str]:
+    """A real server on loopback that cuts its first `resets` connections (RST, as an overloaded
+    server's do) after reading the request, then answers Prefect's version; at most 10 connections."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(10)
+
+    def serve() -> None:
+        for count in range(10):
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                if count < resets:
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                else:
+                    conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 7\r\n'
+                                 b'Connection: close\r\n\r\n"3.9.1"')
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/api"
+    finally:
+        listener.shutdown(socket.SHUT_RDWR)  # wakes the accept still waiting
+        listener.close()
+        thread.join(10)
+
+
+def test_a_cut_connection_is_retried_and_one_that_stays_cut_names_the_start_command(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("comparisons.clients.base.time.sleep", lambda seconds: None)
+    with resetting_server(resets=2) as url:
+        assert PrefectClient(url).version() == "3.9.1"
+    with resetting_server(resets=10) as url, pytest.raises(ServiceDownError, match=r"ReadError.*\./lab up"):
+        PrefectClient(url).version()
 
 
 def test_prefect_busy_answers_are_retried(monkeypatch: pytest.MonkeyPatch) -> None:
