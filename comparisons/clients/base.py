@@ -18,6 +18,8 @@ __all__ = ["POLL_INTERVAL_S", "Handover", "OrchestratorClient", "poll_until_foun
            "request_with_retries"]
 
 RETRY_STATUSES = {502, 503, 504}
+#: Connections refused, cut (reset by peer) or left unanswered: tried again, like the statuses above.
+RETRY_ERRORS = (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError, httpx.ReadTimeout)
 #: How often the harness asks for a run's state: one small request; it costs well under 1 % of a core.
 POLL_INTERVAL_S = 1.0
 T = TypeVar("T")
@@ -112,7 +114,7 @@ def request_with_retries(
     for attempt in range(attempts):
         try:
             response = client.request(method, url, **kwargs)
-        except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError, httpx.ReadTimeout) as exc:
+        except RETRY_ERRORS as exc:
             if attempt == attempts - 1:
                 raise ServiceDownError(
                     f"{service} is not answering at {client.base_url} ({type(exc).__name__}). "
