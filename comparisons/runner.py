@@ -57,8 +57,8 @@ def clients(settings: LabSettings) -> list[OrchestratorClient]:
     secrets = credentials(settings)
     return [
         AirflowClient(settings.airflow_url, secrets["LAB_ADMIN_USERNAME"], secrets["LAB_ADMIN_PASSWORD"],
-                      work_log=settings.work_log),
-        PrefectClient(settings.prefect_url, work_log=settings.work_log),
+                      work_log=settings.work_log, start_command=settings.start_command),
+        PrefectClient(settings.prefect_url, work_log=settings.work_log, start_command=settings.start_command),
     ]
 
 

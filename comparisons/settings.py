@@ -40,6 +40,9 @@ class LabSettings:
     airflow_url: str = f"http://127.0.0.1:{AIRFLOW_PORT}"
     prefect_url: str = f"http://127.0.0.1:{PREFECT_PORT}/api"
     postgres_host: str = "127.0.0.1"
+    #: What starts the servers, named in the errors of a harness that cannot reach them; the compose
+    #: `lab` service sets LAB_START_COMMAND (it does not start the stack itself: see compose.py).
+    start_command: str = "./lab up"
 
     @classmethod
     def from_environment(cls, root: Path = REPO_ROOT) -> LabSettings:
@@ -58,6 +61,7 @@ class LabSettings:
             airflow_url=os.environ.get("LAB_AIRFLOW_URL") or cls.airflow_url,
             prefect_url=os.environ.get("LAB_PREFECT_URL") or cls.prefect_url,
             postgres_host=os.environ.get("LAB_POSTGRES_HOST") or cls.postgres_host,
+            start_command=os.environ.get("LAB_START_COMMAND") or cls.start_command,
         )
 
     def require_writable_state(self) -> None:
@@ -81,7 +85,7 @@ class LabSettings:
 
         values = read_env_file(self.env_file)
         if not values:  # not cached: `./lab up` may create the file later in the same process
-            raise LabError(f"{self.env_file} is missing: start the lab with `./lab up` first.")
+            raise LabError(f"{self.env_file} is missing: start the lab with `{self.start_command}` first.")
         return values
 
     @property

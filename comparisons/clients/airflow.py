@@ -35,8 +35,10 @@ class AirflowClient:
 
     def __init__(self, base_url: str, username: str, password: str, *,
                  transport: httpx.BaseTransport | None = None, poll_interval: float = POLL_INTERVAL_S,
-                 work_log: Path | None = None) -> None:
+                 work_log: Path | None = None, start_command: str = "./lab up") -> None:
         self._http = httpx.Client(base_url=base_url, timeout=30, transport=transport)
+        self.start_command = start_command
+        """Named in the error when the server does not answer (`LabSettings.start_command`)."""
         self.work_log = work_log
         """Folder of the tasks' own clocks: each described run carries its measured calls."""
         self._username = username
@@ -49,7 +51,7 @@ class AirflowClient:
 
     def _authenticate(self) -> None:
         response = request_with_retries(
-            self._http, "POST", "/auth/token", service="Airflow api-server", start_command="./lab up",
+            self._http, "POST", "/auth/token", service="Airflow api-server", start_command=self.start_command,
             json={"username": self._username, "password": self._password})
         if response.status_code in (401, 403):
             raise AuthError(
@@ -65,7 +67,7 @@ class AirflowClient:
         extra_headers = kwargs.pop("headers", {})
         for _ in range(2):
             response = request_with_retries(
-                self._http, method, path, service="Airflow api-server", start_command="./lab up",
+                self._http, method, path, service="Airflow api-server", start_command=self.start_command,
                 headers={"Authorization": f"Bearer {self._token}", **extra_headers}, **kwargs)
             if response.status_code != 401:
                 return response

@@ -118,7 +118,7 @@ def request_with_retries(
             if attempt == attempts - 1:
                 raise ServiceDownError(
                     f"{service} is not answering at {client.base_url} ({type(exc).__name__}). "
-                    f"Start it with `{start_command}` and check `./lab status`.") from exc
+                    f"Start it with `{start_command}`; if it is running, its log says why it does not answer.") from exc
         else:
             if response.status_code not in RETRY_STATUSES or attempt == attempts - 1:
                 return response

@@ -43,8 +43,10 @@ class PrefectClient:
 
     def __init__(self, base_url: str, *, transport: httpx.BaseTransport | None = None,
                  poll_interval: float = POLL_INTERVAL_S, work_log: Path | None = None,
-                 deployment_suffix: str = "") -> None:
+                 deployment_suffix: str = "", start_command: str = "./lab up") -> None:
         self._http = httpx.Client(base_url=base_url, timeout=30, transport=transport)
+        self.start_command = start_command
+        """Named in the error when the server does not answer (`LabSettings.start_command`)."""
         self.deployment_suffix = deployment_suffix
         """`-served` addresses the deployments a `prefect.serve` process runs (`native.serving`), not the worker's."""
         self.work_log = work_log
@@ -57,7 +59,7 @@ class PrefectClient:
 
     def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return request_with_retries(
-            self._http, method, path, service="Prefect server", start_command="./lab up", **kwargs)
+            self._http, method, path, service="Prefect server", start_command=self.start_command, **kwargs)
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self._call(method, path, **kwargs)

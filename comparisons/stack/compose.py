@@ -430,12 +430,19 @@ def harness_environment() -> dict[str, str]:
         "LAB_WORK_LOG": p.work_log,
         "LAB_ENV_FILE": f"{SECRETS_DIR}/lab/lab.env",
         "MPLCONFIGDIR": "/tmp/matplotlib",
+        "LAB_START_COMMAND": "docker compose up -d --wait",
     }
 
 
 def _lab_block() -> dict[str, Any]:
+    """The harness, run by hand on the stack `docker compose up -d --wait` started.
+
+    No depends_on: `docker compose run` brings a service's dependencies up first, and with them it
+    runs every finished one-shot job again (lab-secrets, airflow-init's migration, prefect-deploy):
+    36-43 s per `run --rm lab credentials` on the compose test's stack, and the deployments re-made
+    under the user. A harness that finds the servers down names `docker compose up -d --wait`.
+    """
     root = compose_placement().root
-    ready = [s.name for s in SERVICES if not s.oneshot and s.health is not None]
     return {
         "image": LAB_IMAGE,
         "build": _LAB_BUILD,
@@ -448,7 +455,6 @@ def _lab_block() -> dict[str, Any]:
             f"work-log:{compose_placement().work_log}",
             _SECRETS_MOUNT,
         ],
-        "depends_on": {name: {"condition": "service_healthy"} for name in ready},
     }
 
 

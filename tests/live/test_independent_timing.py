@@ -1,12 +1,15 @@
 """The lab's trigger → done, checked against a clock it does not own.
 
-A plain httpx client, sharing no code with the lab's clients, triggers a chain of 40 tasks on each
-server (Airflow's DAG `bench_chain_40`) and times it itself: from just before its trigger request to
-the first poll that sees the run finished. Its runs carry the harness's marks only so `./lab
-collect` does not take them for runs started from a UI. The lab's figure for the same run, from the
-servers' timestamps, must agree within 10 % plus 0.5 s: it can only be shorter (the
-server records the trigger after the request left and the end before the poll sees it), never by more
-than those latencies.
+A plain httpx client, sharing no code with the lab's clients, triggers the chain of 10 tasks on each
+server (Airflow's DAG `bench_chain`) and brackets the run with its own clock. The server records
+the trigger between the request leaving and its answer arriving, and the end before the first poll
+that sees the run finished (but after the last poll that did not, less the moment a state's
+timestamp precedes its commit). So the lab's figure for the same run, from the servers' timestamps,
+lies at most at the bracket's outer edge (the trigger's request to the finished poll's answer) and
+at least at its inner edge (the trigger's answer to the last unfinished poll's request), less 10 %
+plus 0.5 s for that commit. The bracket takes the outside client's own request latencies out of
+the check, so a busy machine widens it rather than failing it. Its runs carry the harness's marks
+only so `./lab collect` does not take them for runs started from a UI.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -25,39 +29,51 @@ from comparisons.metrics import total
 from comparisons.runner import credentials
 from comparisons.settings import LabSettings
 from comparisons.stack.services import AIRFLOW_PORT, PREFECT_PORT
-from shared_logic.bench import chain_dag_id
+from shared_logic.bench import DEFAULT_CHAIN_LENGTH, chain_dag_id
 
 pytestmark = pytest.mark.live
 AIRFLOW = f"http://127.0.0.1:{AIRFLOW_PORT}"
 PREFECT = f"http://127.0.0.1:{PREFECT_PORT}/api"
 PAIR = "bench_chain"
-LENGTH = 40
+LENGTH = DEFAULT_CHAIN_LENGTH
 DAG_ID = chain_dag_id(LENGTH)
 POLL_S = 0.1
 TIMEOUT_S = 300.0
 
 
-def _own_clock(trigger: Callable[[], str], finished: Callable[[str], bool]) -> tuple[str, float]:
-    """(run id, seconds from before the trigger to the first poll that saw the run end)."""
+@dataclass(frozen=True)
+class Bracket:
+    """The outside clock's bounds on a run's trigger → done, in seconds."""
+
+    inner: float  # the trigger's answer → the request of the last poll that saw the run unfinished
+    outer: float  # the trigger's request → the answer of the first poll that saw it finished
+
+
+def _own_clock(trigger: Callable[[], str], finished: Callable[[str], bool]) -> tuple[str, Bracket]:
+    """(run id, the bracket around its trigger → done)."""
     began = time.monotonic()
     run_id = trigger()
-    while not finished(run_id):
-        if time.monotonic() - began > TIMEOUT_S:
+    triggered = last_unfinished = time.monotonic()
+    while True:
+        asked = time.monotonic()
+        if finished(run_id):
+            return run_id, Bracket(inner=max(0.0, last_unfinished - triggered), outer=time.monotonic() - began)
+        last_unfinished = asked
+        if asked - began > TIMEOUT_S:
             pytest.fail(f"{PAIR} run {run_id} did not finish within {TIMEOUT_S:.0f} s")
         time.sleep(POLL_S)
-    return run_id, time.monotonic() - began
 
 
-def _agree(lab_seconds: float | None, own_seconds: float) -> None:
+def _agree(lab_seconds: float | None, own: Bracket) -> None:
     assert lab_seconds is not None, "the lab recorded no trigger → done for the run"
-    print(f"[outside clock] lab {lab_seconds:.2f} s, outside {own_seconds:.2f} s", file=sys.stderr)
-    assert lab_seconds <= own_seconds, (
-        f"the lab's {lab_seconds:.2f} s is longer than the outside clock's {own_seconds:.2f} s for the same run")
-    # An outside observer adds its own trigger request and polling lag (0.5-0.9 s seen on Prefect's
-    # 6-10 s runs, 0.3 s on Airflow's 50-60 s ones): the bound is 10 % plus half a second of that.
-    assert own_seconds - lab_seconds <= 0.10 * own_seconds + 0.5, (
-        f"the lab's trigger → done {lab_seconds:.2f} s and the outside clock's {own_seconds:.2f} s differ by "
-        f"more than 10 % + 0.5 s")
+    print(f"[outside clock] lab {lab_seconds:.2f} s, outside {own.inner:.2f}–{own.outer:.2f} s", file=sys.stderr)
+    assert lab_seconds <= own.outer, (
+        f"the lab's {lab_seconds:.2f} s is longer than the outside clock's {own.outer:.2f} s for the same run")
+    # A state's timestamp is taken before the server commits it (Prefect's by the flow-run process,
+    # Airflow's by the scheduler or task runner); 10 % plus half a second allows for that commit.
+    assert own.inner - lab_seconds <= 0.10 * own.inner + 0.5, (
+        f"the lab's trigger → done {lab_seconds:.2f} s is shorter than the outside clock's inner bound "
+        f"{own.inner:.2f} s by more than 10 % + 0.5 s")
 
 
 def test_airflow_trigger_to_done_matches_an_outside_clock(stack: LabSettings) -> None:

@@ -26,7 +26,7 @@ from comparisons.settings import LabSettings
 from comparisons.stack import native
 from comparisons.stack.secrets import ensure_env_file
 from comparisons.stack.services import AIRFLOW_PORT, PREFECT_PORT, SERVICES
-from tests.live._probes import scheduled_probe
+from tests.live._probes import PROBE_WAIT_S, scheduled_probe
 
 pytestmark = pytest.mark.live
 AIRFLOW = f"http://127.0.0.1:{AIRFLOW_PORT}"
@@ -151,7 +151,7 @@ def test_a_scheduled_deployment_runs_on_its_own(lab: LabSettings) -> None:
     """Prefect's scheduler creates runs from a schedule (it silently did not with SQLAlchemy 2.1)."""
     http = httpx.Client(base_url=PREFECT, timeout=30)
     with scheduled_probe(http, "etl_basic", "scheduled-probe") as deployment_id:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + PROBE_WAIT_S
         states: list[str] = []
         while time.monotonic() < deadline:
             runs = http.post("/flow_runs/filter", json={"deployments": {"id": {"any_": [deployment_id]}}}).json()
@@ -159,4 +159,4 @@ def test_a_scheduled_deployment_runs_on_its_own(lab: LabSettings) -> None:
             if "COMPLETED" in states:
                 break
             time.sleep(1)
-        assert "COMPLETED" in states, f"no scheduled run completed in 120 s; states seen: {states}"
+        assert "COMPLETED" in states, f"no scheduled run completed in {PROBE_WAIT_S} s; states seen: {states}"

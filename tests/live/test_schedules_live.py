@@ -24,7 +24,7 @@ from comparisons.stack.services import AIRFLOW_PORT, PREFECT_PORT, warehouse_dsn
 from comparisons.store.runs import parse_time
 from shared_logic.daily_orders import expected_scheduled_daily
 from shared_logic.warehouse import fingerprint
-from tests.live._probes import scheduled_probe
+from tests.live._probes import PROBE_WAIT_S, scheduled_probe
 
 pytestmark = pytest.mark.live
 AIRFLOW = f"http://127.0.0.1:{AIRFLOW_PORT}"
@@ -96,7 +96,7 @@ def test_an_airflow_scheduled_run_loads_the_day_of_its_slot(airflow: AirflowClie
 
 
 def test_a_prefect_scheduled_run_loads_the_day_of_its_slot(stack: LabSettings, prefect: httpx.Client) -> None:
-    """A probe deployment of the same flow, scheduled 5 s ahead: the run its schedule makes is auto-scheduled."""
+    """A probe deployment of the same flow, its first slot 5 s ahead: the run its schedule makes is auto-scheduled."""
     with scheduled_probe(prefect, PAIR, "scheduled-daily-probe") as deployment_id:
         def finished() -> dict | None:
             runs = prefect.post("/flow_runs/filter", json={"deployments": {"id": {"any_": [deployment_id]}},
@@ -104,7 +104,7 @@ def test_a_prefect_scheduled_run_loads_the_day_of_its_slot(stack: LabSettings, p
             done = runs and runs[0]["state_type"] in ("COMPLETED", "FAILED", "CRASHED")
             return runs[0] if done else None
 
-        run = _poll("the probe's scheduled run", finished, 180)
+        run = _poll("the probe's scheduled run", finished, PROBE_WAIT_S)
     assert run["state_type"] == "COMPLETED" and run["auto_scheduled"], run
     day = parse_time(run["expected_start_time"]).astimezone(UTC).date().isoformat()
     dsn = warehouse_dsn(native_placement(stack), credentials(stack))

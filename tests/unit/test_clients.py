@@ -8,6 +8,7 @@ import struct
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,6 +16,9 @@ import pytest
 from comparisons.clients.airflow import AirflowClient
 from comparisons.clients.prefect import PrefectClient
 from comparisons.errors import AuthError, LabError, ServiceDownError, UnknownPairError
+from comparisons.runner import clients
+from comparisons.settings import LabSettings
+from comparisons.stack.compose import harness_environment
 
 RUN = {"dag_run_id": "lab__abc", "state": "success", "queued_at": "2026-01-01T00:00:00Z",
        "start_date": "2026-01-01T00:00:01Z", "end_date": "2026-01-01T00:00:04Z", "conf": {"n_rows": 5}}
@@ -180,3 +184,20 @@ def test_the_served_path_addresses_its_own_deployment_and_knows_when_it_is_polle
         served.deployment("caching")
     assert set(asked) == {"/api/deployments/name/etl_basic/etl_basic-served",
                           "/api/deployments/name/caching/caching-served"}
+
+
+def test_in_compose_a_server_that_is_down_names_the_compose_command(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The compose harness starts nothing itself (no depends_on): its error says what does."""
+    monkeypatch.setattr("comparisons.clients.base.time.sleep", lambda seconds: None)
+    for key, value in harness_environment().items():
+        monkeypatch.setenv(key, value)
+    env_file = tmp_path / "lab.env"
+    env_file.write_text("LAB_ADMIN_USERNAME=admin\nLAB_ADMIN_PASSWORD=secret\n")
+    monkeypatch.setenv("LAB_ENV_FILE", str(env_file))
+    with socket.socket() as unused:  # a loopback port nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("LAB_PREFECT_URL", f"http://127.0.0.1:{unused.getsockname()[1]}/api")
+        _, prefect = clients(LabSettings.from_environment())
+        with pytest.raises(ServiceDownError, match=r"Prefect server is not answering.*`docker compose up -d --wait`"):
+            prefect.version()
