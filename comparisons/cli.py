@@ -368,8 +368,8 @@ def cmd_test(settings: LabSettings, args: argparse.Namespace) -> int:
 
     environments.sync(settings, ("airflow", "prefect"))
     system_packages.ensure_for_tests(settings.logs / "apt.log")
-    # The whole suite runs in two lanes side by side (tests/conftest.py): the native stack's tests,
-    # and the rest; chosen tests run as pytest runs them.
+    # The whole suite runs in two lanes side by side (tests/conftest.py): the stacks' tests (native,
+    # then compose), and the rest; chosen tests run as pytest runs them.
     lanes = [] if args.pytest_args else ["-n", "2", "--dist", "loadgroup"]
     argv = [sys.executable, "-m", "pytest", *lanes, *args.pytest_args]
     return subprocess.run(argv, cwd=settings.root, check=False).returncode
