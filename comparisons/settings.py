@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from comparisons.errors import LabError, SetupError
-from comparisons.stack.services import AIRFLOW_PORT, PREFECT_PORT
+from comparisons.stack.services import AIRFLOW_PORT, NATIVE_START_COMMAND, PREFECT_PORT
 
 Side = Literal["airflow", "prefect"]
 SIDES: tuple[Side, ...] = ("airflow", "prefect")
@@ -42,7 +42,7 @@ class LabSettings:
     postgres_host: str = "127.0.0.1"
     #: What starts the servers, named in the errors of a harness that cannot reach them; the compose
     #: `lab` service sets LAB_START_COMMAND (it does not start the stack itself: see compose.py).
-    start_command: str = "./lab up"
+    start_command: str = NATIVE_START_COMMAND
 
     @classmethod
     def from_environment(cls, root: Path = REPO_ROOT) -> LabSettings:

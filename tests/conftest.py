@@ -6,9 +6,8 @@ tables a user's runs wrote.
 Two lanes: the stacks, one at a time (live and browser on the native stack's fixed ports, in
 order, then compose on its own Docker engine and free ports), and the rest (unit, pipelines).
 `./lab test` runs the two side by side, one pytest-xdist worker each (`--dist loadgroup`); plain
-`pytest` runs them one after the other. The two stacks are not run side by side: on 2 cores each
-starved the other (the compose test took 449 s alone, 1679 s beside the native tests); one after
-the other, the whole run takes as long (38 min on a slow day) with neither stack short of CPU.
+`pytest` runs them one after the other. The two stacks never run side by side: on 2 cores each
+starved the other (figures in docs/testing.md).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from comparisons.clients.base import (
 )
 from comparisons.errors import AuthError, BadParametersError, DownstreamMissingError, LabError, UnknownPairError
 from comparisons.pairs import airflow_dag_id
+from comparisons.stack.services import NATIVE_START_COMMAND
 from comparisons.store.runs import RunRecord, TaskRecord, parse_time
 from comparisons.work_log import with_work
 
@@ -35,7 +36,7 @@ class AirflowClient:
 
     def __init__(self, base_url: str, username: str, password: str, *,
                  transport: httpx.BaseTransport | None = None, poll_interval: float = POLL_INTERVAL_S,
-                 work_log: Path | None = None, start_command: str = "./lab up") -> None:
+                 work_log: Path | None = None, start_command: str = NATIVE_START_COMMAND) -> None:
         self._http = httpx.Client(base_url=base_url, timeout=30, transport=transport)
         self.start_command = start_command
         """Named in the error when the server does not answer (`LabSettings.start_command`)."""

@@ -20,6 +20,7 @@ from comparisons.clients.base import (
     request_with_retries,
 )
 from comparisons.errors import DownstreamMissingError, LabError, UnknownPairError
+from comparisons.stack.services import NATIVE_START_COMMAND
 from comparisons.store.runs import RunRecord, TaskRecord, parse_time
 from comparisons.work_log import with_work
 
@@ -43,7 +44,7 @@ class PrefectClient:
 
     def __init__(self, base_url: str, *, transport: httpx.BaseTransport | None = None,
                  poll_interval: float = POLL_INTERVAL_S, work_log: Path | None = None,
-                 deployment_suffix: str = "", start_command: str = "./lab up") -> None:
+                 deployment_suffix: str = "", start_command: str = NATIVE_START_COMMAND) -> None:
         self._http = httpx.Client(base_url=base_url, timeout=30, transport=transport)
         self.start_command = start_command
         """Named in the error when the server does not answer (`LabSettings.start_command`)."""

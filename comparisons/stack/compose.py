@@ -30,6 +30,7 @@ from comparisons.stack.secrets import DEFAULTS, GENERATED
 from comparisons.stack.services import (
     AIRFLOW_PORT,
     AIRFLOW_VERSION,
+    COMPOSE_START_COMMAND,
     DATABASES,
     POSTGRES_PORT,
     PREFECT_PORT,
@@ -430,7 +431,7 @@ def harness_environment() -> dict[str, str]:
         "LAB_WORK_LOG": p.work_log,
         "LAB_ENV_FILE": f"{SECRETS_DIR}/lab/lab.env",
         "MPLCONFIGDIR": "/tmp/matplotlib",
-        "LAB_START_COMMAND": "docker compose up -d --wait",
+        "LAB_START_COMMAND": COMPOSE_START_COMMAND,
     }
 
 
@@ -667,7 +668,7 @@ No preparation: the lab-secrets job generates every secret into a volume on the 
 (a `.env` beside this file may set any of them, see .env.example). The UIs are published on
 127.0.0.1 only, the database not at all (docker/postgres-port.yml publishes it).
 
-  docker compose up -d --wait                both orchestrators, every pipeline deployed
+  {COMPOSE_START_COMMAND:<43}both orchestrators, every pipeline deployed
   docker compose run --rm lab credentials    the Airflow UI login
   docker compose run --rm lab run etl_basic  run a pair on both and compare the outputs
   docker compose run --rm lab report         reports/report.html
@@ -732,7 +733,7 @@ def main(root: Path = REPO_ROOT) -> int:
         print(f"wrote {path.relative_to(root)}")
     if not changed:
         print("docker-compose.yml and docker/ are up to date with comparisons/stack/services.py")
-    print("Next: docker compose up -d --wait")
+    print(f"Next: {COMPOSE_START_COMMAND}")
     return 0
 
 

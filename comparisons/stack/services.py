@@ -74,6 +74,9 @@ PREFECT_PORT = 4200
 SCHEDULER_HEALTH_PORT = 8974
 REDIS_PORT = 6379
 ALERT_PORT = 8790
+#: What starts each way of running the lab: named wherever the harness finds a server down.
+NATIVE_START_COMMAND = "./lab up"
+COMPOSE_START_COMMAND = "docker compose up -d --wait"
 
 #: Where each side finds the alert receiver's webhook (pair `failure_alert`): an Airflow Connection
 #: (`AIRFLOW_CONN_LAB_ALERTS`) and a Prefect Webhook block the prefect-deploy job saves.
